@@ -1,0 +1,3 @@
+from autoprov.cli.main import app
+
+app()

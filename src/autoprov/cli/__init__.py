@@ -1,0 +1,1 @@
+"""The ``autoprov`` command: Typer front end over the services."""

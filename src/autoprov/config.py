@@ -1,0 +1,130 @@
+"""Settings, read once from ``AUTOPROV_*`` environment variables and an optional TOML file.
+
+Services receive a parsed :class:`Settings`; nothing below the CLI reads the environment.
+The TOML file is named by ``AUTOPROV_CONFIG`` and uses the same keys without the prefix.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+AUTOPROVISION_USER = "~~id~autoprovision"
+"""The special SIP identity every unassigned phone registers as (DESIGN.md step 3)."""
+
+
+def _guess_host() -> str:
+    """The address phones should use when none is configured: this host's primary address."""
+    try:
+        addr = socket.gethostbyname(socket.gethostname())
+    except OSError:
+        return "127.0.0.1"
+    return addr
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AUTOPROV_", extra="ignore", frozen=True)
+
+    data_dir: Path = Path("autoprov-data")
+    database_url: str | None = None
+    bind: str = "0.0.0.0"
+    external_host: str | None = None
+    sip_domain: str | None = None
+
+    sip_port: int = 5060
+    sip_tls_port: int = 5061
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    provision_port: int = 8080
+    ftp_port: int = 2121
+    tftp_port: int = 6969
+    api_port: int = 8000
+    api_url: str | None = None
+
+    admin_password: SecretStr | None = None
+    provision_user: str | None = None
+    provision_password: SecretStr | None = None
+    ftp_user: str = "PlcmSpIp"
+    ftp_password: SecretStr = SecretStr("PlcmSpIp")
+    provision_networks: list[str] = Field(default_factory=list)
+    polycom_ouis: list[str] = Field(default_factory=lambda: ["0004f2", "64167f", "482567"])
+
+    autoprovision_enabled: bool = True
+    unassigned_cap: int = 5000
+    provision_rate_per_minute: int = 600
+
+    min_expires: int = 60
+    default_expires: int = 3600
+    max_expires: int = 7200
+    max_contacts_per_aor: int = 5
+    auth_fail_limit: int = 10
+    auth_fail_window: int = 60
+    nonce_ttl: int = 300
+    register_plugins: list[str] = Field(default_factory=lambda: ["autoprovision"])
+    binding_flush_interval: float = 0.5
+
+    log_level: str = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = os.environ.get("AUTOPROV_CONFIG")
+        if toml_path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_path)))
+        return tuple(sources)
+
+    @field_validator("provision_networks")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for net in value:
+            ipaddress.ip_network(net, strict=False)
+        return value
+
+    @field_validator("polycom_ouis")
+    @classmethod
+    def _check_ouis(cls, value: list[str]) -> list[str]:
+        cleaned = [v.lower().replace(":", "").replace("-", "") for v in value]
+        for oui in cleaned:
+            if len(oui) != 6 or any(c not in "0123456789abcdef" for c in oui):
+                raise ValueError(f"not an OUI: {oui!r}")
+        return cleaned
+
+    @cached_property
+    def host(self) -> str:
+        """The address written into phone configurations."""
+        return self.external_host or _guess_host()
+
+    @cached_property
+    def domain(self) -> str:
+        """The SIP domain (and digest realm) the registrar serves."""
+        return self.sip_domain or self.host
+
+    @cached_property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'autoprov.db'}"
+
+    @cached_property
+    def api_base_url(self) -> str:
+        return self.api_url or f"http://127.0.0.1:{self.api_port}"
+
+    @cached_property
+    def provision_base_url(self) -> str:
+        return f"http://{self.host}:{self.provision_port}"

@@ -1,0 +1,1 @@
+"""Inventory: phones, users, lines, unique-ID reservations and site settings."""

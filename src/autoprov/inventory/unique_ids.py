@@ -1,0 +1,46 @@
+"""Reserve the short ID a phone shows on its screen: stable per MAC, unique by constraint."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from autoprov.polycom.unique_id import candidates
+from autoprov.storage.models import UniqueId
+
+MAX_TRIES = 64
+
+
+class IdSpaceExhausted(RuntimeError):
+    pass
+
+
+def find_unique_id(session: Session, mac: str) -> str | None:
+    return session.scalar(select(UniqueId.uid).where(UniqueId.mac == mac))
+
+
+def find_mac_for_id(session: Session, uid: str) -> str | None:
+    return session.scalar(select(UniqueId.mac).where(UniqueId.uid == uid))
+
+
+def reserve_unique_id(session: Session, mac: str) -> str:
+    """The MAC's ID, reserving one on first sight. Commits each attempt in a savepoint, so a
+    collision with another MAC (or a concurrent reservation of this one) just moves on."""
+    existing = find_unique_id(session, mac)
+    if existing is not None:
+        return existing
+    for tries, uid in enumerate(candidates(mac)):
+        if tries >= MAX_TRIES:
+            break
+        try:
+            with session.begin_nested():
+                session.add(UniqueId(mac=mac, uid=uid))
+        except IntegrityError:
+            # Either the ID belongs to another MAC, or another process reserved this MAC.
+            existing = find_unique_id(session, mac)
+            if existing is not None:
+                return existing
+            continue
+        return uid
+    raise IdSpaceExhausted(f"no free unique ID for {mac} after {MAX_TRIES} candidates")

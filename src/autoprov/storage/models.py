@@ -1,0 +1,144 @@
+"""The database schema. Alembic migrations under ``migrations/`` create exactly this."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    """A SIP account. ``is_system`` marks the auto-provisioning identity, hidden from admins."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    is_system: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    lines: Mapped[list[Line]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class Phone(Base):
+    __tablename__ = "phones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mac: Mapped[str] = mapped_column(String(12), unique=True)
+    model: Mapped[str] = mapped_column(String(32))
+    firmware: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sync_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    sync_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sync_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    lines: Mapped[list[Line]] = relationship(
+        back_populates="phone", cascade="all, delete-orphan", order_by="Line.position"
+    )
+
+
+class Line(Base):
+    __tablename__ = "lines"
+    __table_args__ = (UniqueConstraint("phone_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone_id: Mapped[int] = mapped_column(ForeignKey("phones.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    phone: Mapped[Phone] = relationship(back_populates="lines")
+    user: Mapped[User] = relationship(back_populates="lines")
+
+
+class UniqueId(Base):
+    """MAC <-> short ID reservation. Both columns are unique: the guarantee is the database's."""
+
+    __tablename__ = "unique_ids"
+
+    mac: Mapped[str] = mapped_column(String(12), primary_key=True)
+    uid: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Setting(Base):
+    """Site-wide settings editable at run time (admin UI), plus generated secrets."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Binding(Base):
+    """A registrar location-service binding, written behind from the registrar's memory."""
+
+    __tablename__ = "bindings"
+    __table_args__ = (UniqueConstraint("aor", "contact"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    aor: Mapped[str] = mapped_column(String(255), index=True)
+    contact: Mapped[str] = mapped_column(String(512))
+    expires_at: Mapped[float] = mapped_column(Float)
+    call_id: Mapped[str] = mapped_column(String(255))
+    cseq: Mapped[int] = mapped_column(Integer)
+    q: Mapped[float | None] = mapped_column(Float, nullable=True)
+    instance: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    source: Mapped[str] = mapped_column(String(128))
+    transport: Mapped[str] = mapped_column(String(8))
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    display_name: Mapped[str] = mapped_column(String(255), default="")
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class OutboxEntry(Base):
+    """Durable queue of auto-provisioned phones awaiting delivery to the inventory API.
+
+    One row per MAC: a newer sighting of the same phone merges into the queued row.
+    """
+
+    __tablename__ = "autoprov_outbox"
+
+    mac: Mapped[str] = mapped_column(String(12), primary_key=True)
+    payload: Mapped[dict[str, str]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[float] = mapped_column(Float, default=0.0)
+    enqueued_at: Mapped[float] = mapped_column(Float)
+
+
+class RegistrarCommand(Base):
+    """Commands for running registrars (credentials changed, remove a binding), polled by id."""
+
+    __tablename__ = "registrar_commands"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    arg: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[float] = mapped_column(Float)

@@ -123,7 +123,13 @@ class Settings(BaseSettings):
 
     @cached_property
     def api_base_url(self) -> str:
-        return self.api_url or f"http://127.0.0.1:{self.api_port}"
+        if self.api_url:
+            return self.api_url
+        # A wildcard bind is reachable on loopback; a specific address only on itself.
+        host = "127.0.0.1" if self.bind in {"0.0.0.0", "::", ""} else self.bind
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.api_port}"
 
     @cached_property
     def provision_base_url(self) -> str:

@@ -13,7 +13,9 @@ import time
 
 
 class _UTCFormatter(logging.Formatter):
-    converter = time.gmtime
+    @staticmethod
+    def converter(secs: float | None = None, /) -> time.struct_time:
+        return time.gmtime(secs)
 
 
 def setup_logging(level: str = "INFO") -> None:

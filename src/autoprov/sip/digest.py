@@ -1,0 +1,359 @@
+"""HTTP Digest authentication for SIP (RFC 3261 22, RFC 2617, RFC 7616, RFC 8760).
+
+Server side: `NonceKeeper` makes stateless nonces (a timestamp and a salt, signed with HMAC,
+so any process holding the secret can check them and none needs to remember them), tells
+VALID / STALE (authentic but older than the TTL: answer ``stale=true`` so the phone retries
+without asking anyone for a password) / INVALID, and rejects a replayed nonce-count.
+`challenge` writes WWW-Authenticate, `parse_authorization` reads Authorization, `verify`
+checks the response. Client side: `response_for` answers a challenge.
+
+Algorithms: MD5 and SHA-256, each also as ``-sess``; qop ``auth``, or none for RFC 2069
+clients. Which realm, user and URI to accept is the registrar's decision; `uri_matches`
+helps with the last one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from autoprov.sip import grammar
+from autoprov.sip.errors import ParseError, excerpt
+from autoprov.sip.params import quote_string, unquote_string
+from autoprov.sip.uri import AbsoluteURI, SipURI, parse_uri
+
+_HASHES: dict[str, Callable[[bytes], hashlib._Hash]] = {
+    "MD5": hashlib.md5,
+    "SHA-256": hashlib.sha256,
+}
+ALGORITHMS = ("MD5", "MD5-sess", "SHA-256", "SHA-256-sess")
+
+#   auth-param = token "=" ( token / quoted-string ), separated by commas (RFC 7235 2.1)
+_AUTH_PARAM = re.compile(
+    rf"[ \t]*(?P<name>{grammar.TOKEN})[ \t]*=[ \t]*"
+    rf"(?P<value>{grammar.QUOTED_STRING}|[^\s,\"]+)[ \t]*(?:,|$)"
+)
+_NC = re.compile(r"[0-9A-Fa-f]{8}")
+# base64url of 8 + 8 + 16 bytes (timestamp, salt, truncated HMAC-SHA256), unpadded
+_NONCE = re.compile(r"[A-Za-z0-9_-]{43}")
+_CLOCK_SKEW = 5.0
+"""Seconds a nonce's timestamp may lie ahead of ``now`` (processes sharing the secret)."""
+
+
+class NonceState(Enum):
+    VALID = "valid"
+    STALE = "stale"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestCredentials:
+    """An Authorization (or Proxy-Authorization) header with the Digest scheme."""
+
+    username: str
+    realm: str
+    nonce: str
+    uri: str
+    response: str
+    algorithm: str = "MD5"
+    qop: str | None = None
+    nc: str | None = None
+    """Eight hex digits, as sent (the hash covers the text)."""
+    cnonce: str | None = None
+    opaque: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestChallenge:
+    """A WWW-Authenticate (or Proxy-Authenticate) header with the Digest scheme."""
+
+    realm: str
+    nonce: str
+    algorithm: str = "MD5"
+    qop: tuple[str, ...] = ()
+    stale: bool = False
+    opaque: str | None = None
+
+
+def _auth_params(value: str) -> tuple[str, dict[str, str]] | None:
+    """``(scheme, params)`` with lower-cased names and unquoted values; None if not Digest."""
+    scheme, _, rest = value.strip(" \t").partition(" ")
+    if scheme.lower() != "digest":
+        return None
+    params: dict[str, str] = {}
+    pos, end = 0, len(rest)
+    while pos < end:
+        match = _AUTH_PARAM.match(rest, pos)
+        if match is None or match.end() == pos:
+            if rest[pos:].strip(" \t,"):
+                raise ParseError(f"Malformed Digest parameters at {excerpt(rest[pos:], 30)}")
+            break
+        name = match["name"].lower()
+        if name in params:
+            raise ParseError(f"Digest parameter {name} given twice")
+        raw = match["value"]
+        params[name] = unquote_string(raw) if raw.startswith('"') else raw
+        pos = match.end()
+    return scheme, params
+
+
+def _required(params: dict[str, str], name: str) -> str:
+    value = params.get(name)
+    if value is None:
+        raise ParseError(f"Digest credentials lack {name}")
+    return value
+
+
+def parse_authorization(value: str) -> DigestCredentials | None:
+    """Read Digest credentials; None for another scheme (RFC 4475 3.3.7: treat as none).
+    Raises `ParseError` when a Digest header lacks what the response needs."""
+    parsed = _auth_params(value)
+    if parsed is None:
+        return None
+    params = parsed[1]
+    qop = params.get("qop")
+    nc = params.get("nc")
+    if qop is not None and (nc is None or not _NC.fullmatch(nc) or "cnonce" not in params):
+        raise ParseError("Digest qop needs nc (8 hex digits) and cnonce")
+    return DigestCredentials(
+        username=_required(params, "username"),
+        realm=_required(params, "realm"),
+        nonce=_required(params, "nonce"),
+        uri=_required(params, "uri"),
+        response=_required(params, "response"),
+        algorithm=params.get("algorithm", "MD5"),
+        qop=qop,
+        nc=nc,
+        cnonce=params.get("cnonce"),
+        opaque=params.get("opaque"),
+    )
+
+
+def parse_challenge(value: str) -> DigestChallenge | None:
+    """Read a Digest challenge; None for another scheme."""
+    parsed = _auth_params(value)
+    if parsed is None:
+        return None
+    params = parsed[1]
+    qop = tuple(item.strip() for item in params.get("qop", "").split(",") if item.strip())
+    return DigestChallenge(
+        realm=_required(params, "realm"),
+        nonce=_required(params, "nonce"),
+        algorithm=params.get("algorithm", "MD5"),
+        qop=qop,
+        stale=params.get("stale", "").lower() == "true",
+        opaque=params.get("opaque"),
+    )
+
+
+def challenge(
+    realm: str,
+    nonce: str,
+    algorithm: str = "MD5",
+    stale: bool = False,
+    opaque: str | None = None,
+    qop: str | None = "auth",
+) -> str:
+    """A WWW-Authenticate value. ``qop=None`` challenges RFC 2069 style (no nonce-count)."""
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unsupported digest algorithm {algorithm!r}")
+    parts = [f"Digest realm={quote_string(realm)}", f"nonce={quote_string(nonce)}"]
+    parts.append(f"algorithm={algorithm}")
+    if qop is not None:
+        parts.append(f"qop={quote_string(qop)}")
+    if stale:
+        parts.append("stale=true")
+    if opaque is not None:
+        parts.append(f"opaque={quote_string(opaque)}")
+    return ", ".join(parts)
+
+
+def _digest(
+    algorithm: str,
+    *,
+    username: str,
+    realm: str,
+    password: str,
+    method: str,
+    uri: str,
+    nonce: str,
+    qop: str | None,
+    nc: str | None,
+    cnonce: str | None,
+) -> str | None:
+    """The ``response`` value (RFC 7616 3.4.1); None for what this module does not speak."""
+    name = algorithm.upper()
+    sess = name.endswith("-SESS")
+    hash_factory = _HASHES.get(name.removesuffix("-SESS"))
+    if hash_factory is None or (sess and cnonce is None) or qop not in (None, "auth"):
+        return None
+
+    def h(text: str) -> str:
+        return hash_factory(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+    ha1 = h(f"{username}:{realm}:{password}")
+    if sess:
+        ha1 = h(f"{ha1}:{nonce}:{cnonce}")
+    ha2 = h(f"{method}:{uri}")
+    if qop is None:
+        return h(f"{ha1}:{nonce}:{ha2}")
+    return h(f"{ha1}:{nonce}:{nc}:{cnonce}:{qop}:{ha2}")
+
+
+def verify(credentials: DigestCredentials, password: str, method: str) -> bool:
+    """Whether the credentials' response is right for this password and request method."""
+    expected = _digest(
+        credentials.algorithm,
+        username=credentials.username,
+        realm=credentials.realm,
+        password=password,
+        method=method,
+        uri=credentials.uri,
+        nonce=credentials.nonce,
+        qop=credentials.qop,
+        nc=credentials.nc,
+        cnonce=credentials.cnonce,
+    )
+    return expected is not None and hmac.compare_digest(expected, credentials.response.lower())
+
+
+def response_for(
+    challenge_value: str | DigestChallenge,
+    *,
+    username: str,
+    password: str,
+    method: str,
+    uri: str,
+    nc: int = 1,
+    cnonce: str | None = None,
+) -> str:
+    """The Authorization value answering a challenge (client side: simulator, tests)."""
+    parsed = (
+        parse_challenge(challenge_value) if isinstance(challenge_value, str) else challenge_value
+    )
+    if parsed is None:
+        raise ValueError("not a Digest challenge")
+    qop = None
+    if parsed.qop:
+        if "auth" not in parsed.qop:
+            raise ValueError(f"no supported qop in {parsed.qop}")
+        qop = "auth"
+    if qop is not None or parsed.algorithm.endswith("-sess"):
+        cnonce = cnonce or secrets.token_hex(8)
+    nc_text = f"{nc:08x}" if qop is not None else None
+    response = _digest(
+        parsed.algorithm,
+        username=username,
+        realm=parsed.realm,
+        password=password,
+        method=method,
+        uri=uri,
+        nonce=parsed.nonce,
+        qop=qop,
+        nc=nc_text,
+        cnonce=cnonce,
+    )
+    if response is None:
+        raise ValueError(f"unsupported digest algorithm {parsed.algorithm!r}")
+    parts = [
+        f"Digest username={quote_string(username)}",
+        f"realm={quote_string(parsed.realm)}",
+        f"nonce={quote_string(parsed.nonce)}",
+        f"uri={quote_string(uri)}",
+        f"response={quote_string(response)}",
+        f"algorithm={parsed.algorithm}",
+    ]
+    if cnonce is not None:
+        parts.append(f"cnonce={quote_string(cnonce)}")
+    if qop is not None:
+        parts += [f"qop={qop}", f"nc={nc_text}"]
+    if parsed.opaque is not None:
+        parts.append(f"opaque={quote_string(parsed.opaque)}")
+    return ", ".join(parts)
+
+
+def uri_matches(
+    digest_uri: str, request_uri: SipURI | AbsoluteURI | str, *, realm: str | None = None
+) -> bool:
+    """Lenient digest-uri check: equal to the Request-URI, or a SIP URI naming the same host
+    or the realm. SIPp sends ``sip:<server ip>:<port>`` instead of the Request-URI, and
+    phones differ on ports and parameters; the response hash still binds the URI it used."""
+    if digest_uri == str(request_uri):
+        return True
+    try:
+        digest_target = parse_uri(digest_uri)
+        target = parse_uri(request_uri) if isinstance(request_uri, str) else request_uri
+    except ParseError:
+        return False
+    if digest_target == target:
+        return True
+    if not isinstance(digest_target, SipURI):
+        return False
+    host = digest_target.host.lower()
+    if isinstance(target, SipURI) and host == target.host.lower():
+        return True
+    return realm is not None and host == realm.lower()
+
+
+def _encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+class NonceKeeper:
+    """Stateless signed nonces with a lifetime, plus a bounded nonce-count memory.
+
+    A nonce is base64url(timestamp, salt, HMAC-SHA256(secret, timestamp + salt)[:16]). The
+    nonce-count memory keeps the highest ``nc`` seen per nonce for the ``max_tracked`` most
+    recently used nonces; a nonce pushed out of it can be replayed until it goes stale, which
+    bounds memory at the price of that window.
+    """
+
+    def __init__(self, secret: bytes, ttl: float, *, max_tracked: int = 100_000) -> None:
+        if len(secret) < 16:
+            raise ValueError("the nonce secret needs at least 16 bytes")
+        self._secret = secret
+        self.ttl = ttl
+        self._max_tracked = max_tracked
+        self._counts: OrderedDict[str, int] = OrderedDict()
+
+    def _mac(self, stamp_and_salt: bytes) -> bytes:
+        return hmac.new(self._secret, stamp_and_salt, hashlib.sha256).digest()[:16]
+
+    def make(self, now: float) -> str:
+        stamp_and_salt = int(now).to_bytes(8, "big") + secrets.token_bytes(8)
+        return _encode(stamp_and_salt + self._mac(stamp_and_salt))
+
+    def check(self, nonce: str, now: float) -> NonceState:
+        if not _NONCE.fullmatch(nonce):
+            return NonceState.INVALID
+        raw = base64.urlsafe_b64decode(nonce + "=")
+        # the last character carries 2 unused bits: only the canonical spelling is accepted,
+        # so one nonce has one string (the nonce-count memory is keyed by it)
+        if _encode(raw) != nonce or not hmac.compare_digest(self._mac(raw[:16]), raw[16:]):
+            return NonceState.INVALID
+        issued = int.from_bytes(raw[:8], "big")
+        if issued > now + _CLOCK_SKEW:
+            return NonceState.INVALID
+        return NonceState.STALE if now - issued > self.ttl else NonceState.VALID
+
+    def accept_nc(self, nonce: str, nc: str | int) -> bool:
+        """Record a nonce-count; False when it is not above the last one seen (a replay)."""
+        if isinstance(nc, str):
+            if not _NC.fullmatch(nc):
+                return False
+            nc = int(nc, 16)
+        counts = self._counts
+        if nc <= counts.get(nonce, 0):
+            return False
+        counts[nonce] = nc
+        counts.move_to_end(nonce)
+        if len(counts) > self._max_tracked:
+            counts.popitem(last=False)
+        return True

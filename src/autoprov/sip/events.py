@@ -1,0 +1,175 @@
+"""What can be said: `Request` and `Response`, immutable, with typed header accessors.
+
+The typed accessors (``via``, ``from_``, ``to``, ``call_id``, ``cseq``, ``contacts``...) parse
+their header on first use and keep the result on the message. They raise `ParseError` (400)
+when the header is malformed, and for the single-value headers also when it is missing or
+repeated (RFC 4475 3.3.8): such messages still parse, and whoever handles them decides, which
+`validate()` does in one call. The parser reads every header that is present once as soon as
+the message is framed, so a malformed one is rejected at parse time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from autoprov.sip import grammar
+from autoprov.sip.accessors import (
+    Computed,
+    HeaderCache,
+    OptionalHeader,
+    RequiredHeader,
+    SingleHeader,
+)
+from autoprov.sip.errors import ParseError
+from autoprov.sip.headers import Headers
+from autoprov.sip.uri import AbsoluteURI, SipURI
+from autoprov.sip.values import (
+    CSeq,
+    NameAddr,
+    Via,
+    parse_call_id,
+    parse_contact,
+    parse_content_length,
+    parse_cseq,
+    parse_delta_seconds,
+    parse_max_forwards,
+    parse_name_addr,
+    parse_option_tags,
+    parse_via,
+)
+
+_TOKEN = re.compile(grammar.TOKEN)
+
+
+def _cseq_method_matches(message: _Message, cseq: CSeq) -> None:
+    # RFC 4475 3.1.2.17-18: a CSeq method other than the request's is a 400
+    if isinstance(message, Request) and cseq.method != message.method:
+        raise ParseError(f"CSeq method {cseq.method} does not match {message.method}")
+
+
+class _Message(HeaderCache):
+    """The accessors requests and responses share."""
+
+    __slots__ = ()
+    body: bytes
+
+    from_ = RequiredHeader("From", parse_name_addr)
+    to = RequiredHeader("To", parse_name_addr)
+    call_id = RequiredHeader("Call-ID", parse_call_id)
+    cseq = RequiredHeader("CSeq", parse_cseq, _cseq_method_matches)
+    expires = OptionalHeader("Expires", parse_delta_seconds)
+    """The Expires header in seconds (see `parse_delta_seconds`)."""
+    max_forwards = OptionalHeader("Max-Forwards", parse_max_forwards)
+    _SINGLE_VALUED: tuple[SingleHeader[Any], ...] = (
+        from_,
+        to,
+        call_id,
+        cseq,
+        max_forwards,
+        expires,
+    )
+
+    @Computed
+    def via(self) -> tuple[Via, ...]:
+        return tuple(parse_via(value) for value in self.headers.get_all("Via"))
+
+    @Computed
+    def _contact_list(self) -> tuple[bool, tuple[NameAddr, ...]]:
+        values = self.headers.get_all("Contact")
+        if "*" not in values:
+            return False, tuple(parse_contact(value) for value in values)
+        if len(values) > 1:
+            raise ParseError("Contact: * must be the only contact")
+        return True, ()
+
+    @property
+    def contacts(self) -> tuple[NameAddr, ...]:
+        """Every Contact value in order; empty for ``Contact: *``."""
+        return self._contact_list[1]
+
+    @property
+    def contact_star(self) -> bool:
+        """``Contact: *`` (remove all bindings, RFC 3261 10.2.2)."""
+        return self._contact_list[0]
+
+    @Computed
+    def content_length(self) -> int | None:
+        """The declared body length; two different values are an error (RFC 4475 3.3.9)."""
+        lengths = {parse_content_length(v) for v in self.headers.by_key("content-length")}
+        if len(lengths) > 1:
+            raise ParseError("Conflicting Content-Length values")
+        return lengths.pop() if lengths else None
+
+    @property
+    def user_agent(self) -> str | None:
+        return self.headers.get("User-Agent")
+
+    @property
+    def authorization(self) -> tuple[str, ...]:
+        """Raw Authorization values, one per field (see `autoprov.sip.digest`)."""
+        return tuple(self.headers.fields_of("Authorization"))
+
+    @property
+    def www_authenticate(self) -> tuple[str, ...]:
+        return tuple(self.headers.fields_of("WWW-Authenticate"))
+
+    @Computed
+    def supported(self) -> tuple[str, ...]:
+        return parse_option_tags(self.headers.get_all("Supported"))
+
+    @Computed
+    def require(self) -> tuple[str, ...]:
+        return parse_option_tags(self.headers.get_all("Require"))
+
+    def validate(self) -> None:
+        """Raise the `ParseError` (400) a server answers with when Via, From, To, Call-ID or
+        CSeq is missing, repeated or malformed, or the framing headers disagree (RFC 3261
+        8.1.1, RFC 4475 3.3.8-3.3.9). Max-Forwards may be absent (RFC 2543 peers)."""
+        if not self.via:
+            raise ParseError("Missing Via header")
+        _ = (self.from_, self.to, self.call_id, self.cseq, self.max_forwards, self.expires)
+        _ = (self.content_length, self._contact_list)
+
+    def _check_present(self) -> None:
+        """Parse what is there once: malformed headers fail here, absent or repeated ones
+        are left to the accessors (and `validate`)."""
+        _ = self.via, self._contact_list
+        by_key = self.headers.by_key
+        cache = self._cache
+        for header in self._SINGLE_VALUED:
+            values = by_key(header.key)
+            if len(values) == 1:
+                cache[header.attr] = header.read(self, values)
+
+
+@dataclass(frozen=True, slots=True)
+class Request(_Message):
+    method: str
+    uri: SipURI | AbsoluteURI
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+    _cache: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not _TOKEN.fullmatch(self.method):
+            raise ValueError(f"invalid method {self.method!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Response(_Message):
+    status_code: int
+    reason: str
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+    _cache: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not 100 <= self.status_code <= 699:
+            raise ValueError(f"status code {self.status_code} out of range")
+        if "\r" in self.reason or "\n" in self.reason:
+            raise ValueError("reason phrase spans lines")
+
+
+Message = Request | Response

@@ -1,0 +1,237 @@
+"""The header section: ordered, immutable, looked up by name in any case or compact form.
+
+Names are stored in their canonical spelling when known (``v`` and ``VIA`` become ``Via``) and
+as received otherwise. Values are unfolded and stripped. ``get_all`` splits the list-valued
+headers (RFC 3261 7.3.1: several values in one field, separated by commas) on commas that are
+outside quoted strings and ``<>``; other headers, Authorization and WWW-Authenticate among
+them, give one value per field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from autoprov.sip import grammar
+
+# RFC 3261 7.3.3 and the IANA "Header Fields" registry's compact forms.
+COMPACT_FORMS = {
+    "a": "Accept-Contact",
+    "b": "Referred-By",
+    "c": "Content-Type",
+    "d": "Request-Disposition",
+    "e": "Content-Encoding",
+    "f": "From",
+    "i": "Call-ID",
+    "j": "Reject-Contact",
+    "k": "Supported",
+    "l": "Content-Length",
+    "m": "Contact",
+    "n": "Identity-Info",
+    "o": "Event",
+    "r": "Refer-To",
+    "s": "Subject",
+    "t": "To",
+    "u": "Allow-Events",
+    "v": "Via",
+    "x": "Session-Expires",
+    "y": "Identity",
+}
+
+_CANONICAL_NAMES = (
+    "Accept",
+    "Accept-Encoding",
+    "Accept-Language",
+    "Alert-Info",
+    "Allow",
+    "Authentication-Info",
+    "Authorization",
+    "Call-Info",
+    "Content-Disposition",
+    "Content-Language",
+    "Date",
+    "Error-Info",
+    "Expires",
+    "In-Reply-To",
+    "Max-Forwards",
+    "MIME-Version",
+    "Min-Expires",
+    "Organization",
+    "Path",
+    "Priority",
+    "Proxy-Authenticate",
+    "Proxy-Authorization",
+    "Proxy-Require",
+    "Record-Route",
+    "Reply-To",
+    "Require",
+    "Retry-After",
+    "Route",
+    "Server",
+    "Service-Route",
+    "Timestamp",
+    "Unsupported",
+    "User-Agent",
+    "Warning",
+    "WWW-Authenticate",
+    "CSeq",
+    *COMPACT_FORMS.values(),
+)
+
+# lower-case received name -> (canonical spelling, lookup key)
+_KNOWN: dict[str, tuple[str, str]] = {
+    name.lower(): (name, name.lower()) for name in _CANONICAL_NAMES
+}
+_KNOWN.update({short: (full, full.lower()) for short, full in COMPACT_FORMS.items()})
+
+SPELLINGS: dict[str, tuple[str, str]] = {
+    spelling: known
+    for lowered, known in _KNOWN.items()
+    for spelling in (lowered, lowered.upper(), known[0])
+}
+"""Exact received spellings of known names (``Via``, ``v``, ``VIA``...), for the parser's
+fast path; anything else goes through `canonical_name`."""
+
+LIST_HEADERS = frozenset(
+    name.lower()
+    for name in (
+        "Accept",
+        "Accept-Contact",
+        "Accept-Encoding",
+        "Accept-Language",
+        "Alert-Info",
+        "Allow",
+        "Allow-Events",
+        "Call-Info",
+        "Contact",
+        "Content-Encoding",
+        "Content-Language",
+        "Error-Info",
+        "In-Reply-To",
+        "Path",
+        "Proxy-Require",
+        "Record-Route",
+        "Reject-Contact",
+        "Require",
+        "Route",
+        "Service-Route",
+        "Supported",
+        "Unsupported",
+        "Via",
+        "Warning",
+    )
+)
+
+_TOKEN = re.compile(grammar.TOKEN)
+
+
+def canonical_name(name: str) -> tuple[str, str]:
+    """``(spelling to store, lookup key)`` for a received header name."""
+    known = _KNOWN.get(name.lower())
+    if known is not None:
+        return known
+    return name, name.lower()
+
+
+# One list item: plain text, quoted strings (possibly unterminated: the item parser will
+# complain) and <...> runs, up to the next comma outside them.
+_LIST_ITEM = re.compile(r'(?:[^,"<]+|"[^"\\]*(?:\\.[^"\\]*)*"?|<[^>]*>?)*', re.DOTALL)
+
+
+def split_list(value: str) -> list[str]:
+    """Split a list-valued field on commas outside quoted strings and ``<>``; strip items."""
+    if "," not in value:
+        return [value.strip(" \t")]
+    if '"' not in value and "<" not in value:
+        return [item.strip(" \t") for item in value.split(",")]
+    items: list[str] = []
+    pos, end = 0, len(value)
+    while True:
+        match = _LIST_ITEM.match(value, pos)
+        assert match is not None  # the pattern matches the empty string
+        items.append(match.group().strip(" \t"))
+        pos = match.end() + 1
+        if pos > end:
+            return items
+
+
+def check_field(name: str, value: str) -> tuple[str, str]:
+    """A caller-supplied field, canonically named: the name must be a token and the value one
+    line (no CR or LF, which would let a value inject headers)."""
+    if not _TOKEN.fullmatch(name):
+        raise ValueError(f"invalid header name {name!r}")
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"header {name} value spans lines")
+    return canonical_name(name)[0], value.strip(" \t")
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Headers:
+    """The header fields of a message, in order; equal when the fields are."""
+
+    fields: tuple[tuple[str, str], ...]
+    _index: dict[str, list[str]] = field(repr=False, compare=False)
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        """Build from ``(name, value)`` pairs; see `check_field`."""
+        self._fill([check_field(name, value) for name, value in pairs])
+
+    @classmethod
+    def _trusted(cls, fields: list[tuple[str, str]]) -> Headers:
+        """Fields already checked and canonically named (copied from a parsed message)."""
+        headers = object.__new__(cls)
+        headers._fill(fields)
+        return headers
+
+    @classmethod
+    def _from_parsed(cls, fields: list[tuple[str, str]], index: dict[str, list[str]]) -> Headers:
+        """The parser's way in: it builds the index while it reads the lines."""
+        headers = object.__new__(cls)
+        object.__setattr__(headers, "fields", tuple(fields))
+        object.__setattr__(headers, "_index", index)
+        return headers
+
+    def _fill(self, fields: list[tuple[str, str]]) -> None:
+        index: dict[str, list[str]] = {}
+        for name, value in fields:
+            index.setdefault(name.lower(), []).append(value)
+        object.__setattr__(self, "fields", tuple(fields))
+        object.__setattr__(self, "_index", index)
+
+    def get(self, name: str) -> str | None:
+        """The first field's value as received (not split), or None."""
+        values = self._index.get(canonical_name(name)[1])
+        return values[0] if values else None
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value: one per field, list-valued headers split into their items."""
+        key = canonical_name(name)[1]
+        values = self._index.get(key)
+        if not values:
+            return []
+        if key not in LIST_HEADERS:
+            return list(values)
+        items: list[str] = []
+        for value in values:
+            if value:
+                items += split_list(value)
+        return items
+
+    def by_key(self, key: str) -> Sequence[str]:
+        """Values of every field whose canonical name, lower-cased, is ``key``: the fast way
+        in for names known in advance (``"call-id"``, not ``"i"``)."""
+        return self._index.get(key, ())
+
+    def fields_of(self, name: str) -> list[str]:
+        """The values of every field with this name, unsplit."""
+        return list(self._index.get(canonical_name(name)[1], ()))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and canonical_name(name)[1] in self._index
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)

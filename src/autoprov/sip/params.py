@@ -1,0 +1,79 @@
+"""Header parameters: ``;name[=value]`` lists after a URI, a name-addr or a Via (RFC 3261
+generic-param), kept as ordered tuples with lower-cased names and unquoted values."""
+
+from __future__ import annotations
+
+import re
+
+from autoprov.sip import grammar
+from autoprov.sip.errors import ParseError, excerpt
+
+Params = tuple[tuple[str, str | None], ...]
+"""``(name, value)`` pairs; the value is ``None`` for a flag such as ``;lr`` or ``;rport``."""
+
+_GENERIC_PARAM = re.compile(grammar.GENERIC_PARAM)
+# a whole run of parameters without quoted strings: checked at once, then split
+_PLAIN_PARAMS = re.compile(
+    rf"(?:[ \t]*;[ \t]*{grammar.TOKEN}(?:[ \t]*=[ \t]*[{grammar.TOKEN_CHARS}:\[\]]+)?)*[ \t]*"
+)
+_PLAIN_VALUE = re.compile(rf"[{grammar.TOKEN_CHARS}:\[\]]+")
+_QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
+
+
+def find_param(params: Params, name: str) -> str | None:
+    """The value of the first parameter called ``name`` (any case), or None."""
+    key = name.lower()
+    for pname, value in params:
+        if pname == key:
+            return value
+    return None
+
+
+def has_param(params: Params, name: str) -> bool:
+    key = name.lower()
+    return any(pname == key for pname, _ in params)
+
+
+def unquote_string(quoted: str) -> str:
+    """The content of a quoted-string (RFC 3261 25.1), quoted-pairs resolved."""
+    inner = quoted[1:-1]
+    return _QUOTED_PAIR.sub(r"\1", inner) if "\\" in inner else inner
+
+
+def quote_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def parse_params(text: str, start: int = 0) -> Params:
+    """Parse ``text[start:]`` as ``*( SEMI generic-param )`` up to the end of the string."""
+    if text.find('"', start) < 0 and _PLAIN_PARAMS.fullmatch(text, start):
+        params_list: list[tuple[str, str | None]] = []
+        for item in text[start:].split(";")[1:]:
+            name, equals, value = item.partition("=")
+            params_list.append((name.strip(" \t").lower(), value.strip(" \t") if equals else None))
+        return tuple(params_list)
+    params: list[tuple[str, str | None]] = []
+    end = len(text)
+    pos = start
+    while pos < end:
+        match = _GENERIC_PARAM.match(text, pos)
+        if match is None or match.end() == pos:
+            if not text[pos:].strip(" \t"):
+                break
+            raise ParseError(f"Invalid parameter in {excerpt(text)}")
+        value = match["pvalue"]
+        if value is not None and value.startswith('"'):
+            value = unquote_string(value)
+        params.append((match["pname"].lower(), value))
+        pos = match.end()
+    return tuple(params)
+
+
+def format_params(params: Params) -> str:
+    """``;name=value`` text, quoting values that are not a token or host."""
+    parts: list[str] = []
+    for name, value in params:
+        parts += [";", name]
+        if value is not None:
+            parts += ["=", value if _PLAIN_VALUE.fullmatch(value) else quote_string(value)]
+    return "".join(parts)

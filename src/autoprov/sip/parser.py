@@ -1,0 +1,224 @@
+"""Bytes to `Request` / `Response` (RFC 3261 section 7), for one whole message.
+
+Framing: over a datagram the message is the datagram; octets past Content-Length are ignored
+and a Content-Length beyond the datagram is an error (RFC 3261 18.3). Without Content-Length
+the body is the rest of the datagram. Streams need Content-Length (`StreamConnection` does the
+buffering; ``datagram=False`` parses one already delimited stream message).
+
+Everything wrong raises a `SIPError` subclass; when the header section of a request could be
+read, the error carries it in ``request_headers`` so the sender can still be answered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from autoprov.sip import grammar
+from autoprov.sip.errors import (
+    MessageTooLarge,
+    ParseError,
+    SIPError,
+    VersionNotSupported,
+    excerpt,
+)
+from autoprov.sip.events import Request, Response
+from autoprov.sip.headers import SPELLINGS, Headers, canonical_name
+from autoprov.sip.uri import parse_uri
+from autoprov.sip.values import parse_content_length
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Caps on what a peer may make us hold."""
+
+    max_header_fields: int = 128
+    max_line_length: int = 8192
+    """Longest start line or (unfolded) header field, in characters."""
+    max_head_size: int = 65536
+    """Bytes a stream may send before the empty line that ends the header section."""
+    max_body_size: int = 65536
+
+
+DEFAULT_LIMITS = Limits()
+
+_FOLDING = re.compile(grammar.FOLDING)
+_TOKEN = re.compile(grammar.TOKEN)
+_SIP_VERSION = re.compile(grammar.SIP_VERSION)
+_STATUS_CODE = re.compile(grammar.STATUS_CODE)
+# A server sees few distinct Request-URIs (its own domain), so parsed ones are kept.
+_request_uri = lru_cache(maxsize=256)(parse_uri)
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """A start line and a header section, before the body is known."""
+
+    start_line: str
+    headers: Headers
+
+    @property
+    def is_request(self) -> bool:
+        return self.start_line[:4].upper() != "SIP/"
+
+    def declared_length(self, *, required: bool) -> int | None:
+        """Content-Length; None when absent (an error if ``required``) or, on a datagram,
+        when two fields disagree (the body is then the rest and `validate` reports it)."""
+        values = self.headers.by_key("content-length")
+        if not values:
+            if required:
+                raise ParseError("Content-Length is required on stream transports")
+            return None
+        lengths = {parse_content_length(value) for value in values}
+        if len(lengths) > 1:
+            if required:
+                raise ParseError("Conflicting Content-Length values")
+            return None
+        return lengths.pop()
+
+    def build(self, body: bytes) -> Request | Response:
+        message: Request | Response
+        if self.is_request:
+            method, uri_text = _request_line(self.start_line)
+            message = Request(method, _request_uri(uri_text), self.headers, body)
+        else:
+            status_code, reason = _status_line(self.start_line)
+            message = Response(status_code, reason, self.headers, body)
+        message._check_present()
+        return message
+
+    def annotate(self, error: SIPError) -> None:
+        """Attach the header section to an error about a request, so it can be answered."""
+        if self.is_request and error.request_headers is None:
+            error.request_headers = self.headers
+
+
+def parse_message(
+    data: bytes, *, datagram: bool = True, limits: Limits = DEFAULT_LIMITS
+) -> Request | Response:
+    """Parse one message; ``datagram=False`` demands Content-Length and nothing after."""
+    start = skip_blank_lines(data, 0)
+    found = find_blank_line(data, start)
+    if found is not None:
+        head_end, body_start = found
+    elif datagram:
+        # no empty line: the header section ends with the datagram (RFC 5118 4.10 archives)
+        body_start = len(data)
+        head_end = body_start - (2 if data.endswith(b"\r\n") else 1 if data.endswith(b"\n") else 0)
+    else:
+        raise ParseError("Header section is not terminated by an empty line")
+    head = parse_head(data[start:head_end], limits)
+    try:
+        available = len(data) - body_start
+        length = head.declared_length(required=not datagram)
+        if length is None:
+            length = available
+        elif length > available:
+            raise ParseError(f"Content-Length {length} exceeds the {available} octets received")
+        elif not datagram and length < available:
+            raise ParseError("Octets after the end of the message")
+        if length > limits.max_body_size:
+            raise MessageTooLarge(f"Body of {length} octets exceeds {limits.max_body_size}")
+        return head.build(data[body_start : body_start + length])
+    except SIPError as error:
+        head.annotate(error)
+        raise
+
+
+def skip_blank_lines(data: bytes | bytearray, start: int) -> int:
+    """RFC 3261 7.5: CRLFs before the start line (keep-alives) are ignored."""
+    end = len(data)
+    while start < end and data[start] in b"\r\n":
+        start += 1
+    return start
+
+
+def find_blank_line(data: bytes | bytearray, start: int) -> tuple[int, int] | None:
+    """``(end of the header section, start of the body)``, or None while no empty line has
+    come. RFC 3261 7.5 asks to accept a bare LF as a line end, so the empty line is the first
+    LF followed by LF or CRLF (two plain finds: this runs on every message)."""
+    lf_crlf = data.find(b"\n\r\n", start)
+    lf_lf = data.find(b"\n\n", start, len(data) if lf_crlf < 0 else lf_crlf + 1)
+    if lf_lf >= 0:
+        line_end, body_start = lf_lf, lf_lf + 2
+    elif lf_crlf >= 0:
+        line_end, body_start = lf_crlf, lf_crlf + 3
+    else:
+        return None
+    if line_end > 0 and data[line_end - 1] == 0x0D:
+        line_end -= 1
+    return line_end, body_start
+
+
+def parse_head(head: bytes | bytearray, limits: Limits) -> Head:
+    """Split a header section (without its final empty line) into start line and headers."""
+    text = head.decode("utf-8", "surrogateescape")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            raise ParseError("Bare CR in the header section")
+    if "\n " in text or "\n\t" in text:
+        text = _FOLDING.sub(" ", text)
+    lines = text.split("\n")
+    if len(lines) > limits.max_header_fields + 1:
+        raise ParseError(f"More than {limits.max_header_fields} header fields")
+    if len(text) > limits.max_line_length and max(map(len, lines)) > limits.max_line_length:
+        raise ParseError(f"Line longer than {limits.max_line_length} characters")
+    fields: list[tuple[str, str]] = []
+    index: dict[str, list[str]] = {}
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        known = SPELLINGS.get(name)
+        if known is None:
+            known = _field_name(name, colon)
+        value = value.strip(" \t")
+        fields.append((known[0], value))
+        values = index.get(known[1])
+        if values is None:
+            index[known[1]] = [value]
+        else:
+            values.append(value)
+    if not lines[0]:
+        raise ParseError("Empty start line")
+    return Head(lines[0], Headers._from_parsed(fields, index))
+
+
+def _field_name(name: str, colon: str) -> tuple[str, str]:
+    """The slow way to a field name: odd case, space before the colon, unknown or invalid."""
+    if not colon:
+        raise ParseError(f"Header line without a colon: {excerpt(name, 40)}")
+    name = name.rstrip(" \t")
+    if not _TOKEN.fullmatch(name):
+        raise ParseError(f"Invalid header name {excerpt(name, 40)}")
+    return canonical_name(name)
+
+
+def _check_version(version: str) -> None:
+    if version == "SIP/2.0" or version.upper() == "SIP/2.0":
+        return
+    if _SIP_VERSION.fullmatch(version):
+        raise VersionNotSupported(f"SIP version {version} is not supported")
+    raise ParseError(f"Invalid SIP version {excerpt(version, 20)}")
+
+
+def _request_line(line: str) -> tuple[str, str]:
+    """Request-Line = Method SP Request-URI SP SIP-Version (single spaces, RFC 3261 25.1)."""
+    parts = line.split(" ")
+    if len(parts) != 3:
+        raise ParseError(f"Malformed request line {excerpt(line)}")
+    method, uri, version = parts
+    _check_version(version)
+    if not _TOKEN.fullmatch(method):
+        raise ParseError(f"Invalid method {excerpt(method, 40)}")
+    return method, uri
+
+
+def _status_line(line: str) -> tuple[int, str]:
+    """Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (the phrase may be empty)."""
+    version, _, rest = line.partition(" ")
+    _check_version(version)
+    code, _, reason = rest.partition(" ")
+    if not _STATUS_CODE.fullmatch(code):
+        raise ParseError(f"Invalid status code {excerpt(code, 20)}")
+    return int(code), reason

@@ -1,0 +1,115 @@
+"""Digest authentication of REGISTER requests, with brute-force throttling.
+
+Every request without valid credentials gets the same challenge, whether or not the user
+exists: an unknown user's response is checked against a throwaway password with the same
+work, so neither the answer nor its timing tells who exists. Each failure is logged as one
+line a fail2ban filter can match::
+
+    WARNING autoprov.registrar auth-failed ip=192.0.2.10 user="1001" reason=bad-response
+
+Passwords are never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from enum import Enum
+
+from autoprov.logs import quote
+from autoprov.registrar.credentials import CredentialCache
+from autoprov.registrar.throttle import AuthThrottle
+from autoprov.sip import Request
+from autoprov.sip.digest import (
+    DigestCredentials,
+    NonceKeeper,
+    NonceState,
+    parse_authorization,
+    uri_matches,
+)
+from autoprov.sip.digest import challenge as make_challenge
+from autoprov.sip.digest import verify as verify_response
+
+log = logging.getLogger("autoprov.registrar")
+
+ALGORITHMS = ("MD5", "SHA-256")
+"""Offered in this order: MD5 first, because many phones (and SIPp) answer the first challenge
+they see and know no other; clients that prefer SHA-256 pick it from the second header."""
+
+
+class Verdict(Enum):
+    OK = "ok"
+    CHALLENGE = "challenge"
+    STALE = "stale"
+    FAILED = "failed"
+    THROTTLED = "throttled"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthResult:
+    verdict: Verdict
+    username: str = ""
+
+
+class Authenticator:
+    def __init__(
+        self,
+        realm: str,
+        credentials: CredentialCache,
+        nonces: NonceKeeper,
+        throttle: AuthThrottle,
+    ) -> None:
+        self.realm = realm
+        self._credentials = credentials
+        self._nonces = nonces
+        self._throttle = throttle
+        # checked instead of a missing user's password, so both take the same work
+        self._decoy_password = secrets.token_urlsafe(18)
+
+    def challenge_headers(self, now: float, *, stale: bool = False) -> list[tuple[str, str]]:
+        nonce = self._nonces.make(now)
+        return [
+            ("WWW-Authenticate", make_challenge(self.realm, nonce, algorithm, stale=stale))
+            for algorithm in ALGORITHMS
+        ]
+
+    def authenticate(self, request: Request, ip: str, now: float) -> AuthResult:
+        if self._throttle.ip_blocked(ip, now):
+            return AuthResult(Verdict.THROTTLED)
+        offered = self._credentials_for_realm(request)
+        if offered is None:
+            return AuthResult(Verdict.CHALLENGE)
+        username = offered.username
+        if self._throttle.user_blocked(username, now):
+            return AuthResult(Verdict.THROTTLED, username)
+        nonce_state = self._nonces.check(offered.nonce, now)
+        if nonce_state is NonceState.INVALID or not uri_matches(
+            offered.uri, request.uri, realm=self.realm
+        ):
+            # not our nonce, or credentials for another request: no password tried, challenge
+            return AuthResult(Verdict.CHALLENGE, username)
+        password = self._credentials.password(username)
+        valid = verify_response(offered, password or self._decoy_password, request.method)
+        if not valid or password is None:
+            reason = "unknown-user" if password is None else "bad-response"
+            self._fail(ip, username, reason, now)
+            return AuthResult(Verdict.FAILED, username)
+        if nonce_state is NonceState.STALE:
+            return AuthResult(Verdict.STALE, username)
+        if offered.qop and not self._nonces.accept_nc(offered.nonce, offered.nc or ""):
+            # a replayed nonce-count: the response is genuine but was seen before
+            return AuthResult(Verdict.CHALLENGE, username)
+        return AuthResult(Verdict.OK, username)
+
+    def _credentials_for_realm(self, request: Request) -> DigestCredentials | None:
+        for value in request.authorization:
+            offered = parse_authorization(value)
+            if offered is not None and offered.realm == self.realm:
+                return offered
+        return None
+
+    def _fail(self, ip: str, username: str, reason: str, now: float) -> None:
+        log.warning("auth-failed ip=%s user=%s reason=%s", ip, quote(username), reason)
+        if self._throttle.fail(ip, username, now):
+            log.warning("auth-throttled ip=%s user=%s", ip, quote(username))

@@ -1,0 +1,151 @@
+"""Write-behind of bindings to the ``bindings`` table, and their reload at start.
+
+Every ``binding_flush_interval`` seconds the journal is drained and written in one transaction
+from a thread: upserts keyed by ``(aor, contact)``, deletes of what this process removed.
+Several registrar processes may share one database, so neither statement touches a row another
+process wrote later: an upsert only overwrites an older row, a delete only removes a row no
+newer than the binding this process dropped. A failed write is put back and retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any, cast
+
+from sqlalchemy import Engine, Table, and_, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from autoprov.logs import quote
+from autoprov.registrar.journal import BindingJournal, JournalBatch
+from autoprov.registrar.location import Binding
+from autoprov.storage.models import Binding as BindingRow
+
+log = logging.getLogger("autoprov.registrar")
+
+BATCH_ROWS = 1000
+
+
+def _source(binding: Binding) -> str:
+    host = binding.source_host
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"{host}:{binding.source_port}"
+
+
+def _split_source(source: str) -> tuple[str, int]:
+    host, _, port = source.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    return host, int(port) if port.isdigit() else 0
+
+
+def _row(binding: Binding) -> dict[str, Any]:
+    return {
+        "aor": binding.aor,
+        "contact": binding.contact,
+        "expires_at": binding.expires_at,
+        "call_id": binding.call_id,
+        "cseq": binding.cseq,
+        "q": binding.q,
+        "instance": binding.instance,
+        "source": _source(binding),
+        "transport": binding.transport,
+        "user_agent": binding.user_agent,
+        "display_name": binding.display_name,
+        "updated_at": binding.updated_at,
+    }
+
+
+def load_bindings(engine: Engine, now: float) -> list[Binding]:
+    """Unexpired bindings, every process's (blocking: call from a thread)."""
+    with Session(engine) as session:
+        rows = session.scalars(select(BindingRow).where(BindingRow.expires_at > now))
+        bindings = []
+        for row in rows:
+            host, port = _split_source(row.source)
+            bindings.append(
+                Binding(
+                    aor=row.aor,
+                    contact=row.contact,
+                    expires_at=row.expires_at,
+                    call_id=row.call_id,
+                    cseq=row.cseq,
+                    q=row.q,
+                    instance=row.instance,
+                    source_host=host,
+                    source_port=port,
+                    transport=row.transport,
+                    user_agent=row.user_agent,
+                    display_name=row.display_name,
+                    updated_at=row.updated_at,
+                )
+            )
+        return bindings
+
+
+def write_batch(engine: Engine, batch: JournalBatch) -> None:
+    """Blocking: call from a thread. All or nothing."""
+    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    table = cast(Table, BindingRow.__table__)
+    rows = [_row(b) for b in batch.upserts.values()]
+    with Session(engine) as session, session.begin():
+        for start in range(0, len(rows), BATCH_ROWS):
+            statement = insert(table).values(rows[start : start + BATCH_ROWS])
+            excluded = statement.excluded
+            statement = statement.on_conflict_do_update(
+                index_elements=["aor", "contact"],
+                set_={name: excluded[name] for name in rows[0] if name not in ("aor", "contact")},
+                where=table.c.updated_at <= excluded.updated_at,
+            )
+            session.execute(statement)
+        if batch.deletes:
+            removal = delete(table).where(
+                and_(
+                    table.c.aor == bindparam("d_aor"),
+                    table.c.contact == bindparam("d_contact"),
+                    table.c.updated_at <= bindparam("d_updated_at"),
+                )
+            )
+            params = [
+                {"d_aor": aor, "d_contact": contact, "d_updated_at": updated_at}
+                for (aor, contact), updated_at in batch.deletes.items()
+            ]
+            session.connection().execute(removal, params)
+
+
+class WriteBehind:
+    def __init__(self, engine: Engine, journal: BindingJournal, interval: float) -> None:
+        self._engine = engine
+        self._journal = journal
+        self._interval = interval
+        self._stopping = asyncio.Event()
+        self._failing = False
+
+    async def run(self) -> None:
+        """Flush every interval until :meth:`stop`, then once more."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._interval)
+            await self.flush()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def flush(self) -> bool:
+        if not len(self._journal):
+            return True
+        batch = self._journal.drain()
+        try:
+            await asyncio.to_thread(write_batch, self._engine, batch)
+        except Exception as exc:
+            self._journal.requeue(batch)
+            if not self._failing:
+                log.error("bindings-write-failed pending=%d error=%s", len(batch), quote(exc))
+            self._failing = True
+            return False
+        if self._failing:
+            log.info("bindings-write-recovered written=%d", len(batch))
+        self._failing = False
+        return True

@@ -1,0 +1,209 @@
+"""The registrar service: wires the location service, authentication, plugins, write-behind
+and command polling to the SIP transports, and runs them until cancelled.
+
+Start-up order matters: the command poller notes the newest command *before* credentials and
+bindings are loaded, so a change posted meanwhile is still applied afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from autoprov.config import AUTOPROVISION_USER, Settings
+from autoprov.inventory.bootstrap import bootstrap
+from autoprov.inventory.site import SiteSettings, generated_secret, load_site_settings
+from autoprov.logs import quote
+from autoprov.registrar.auth import Authenticator
+from autoprov.registrar.credentials import CredentialCache, load_passwords
+from autoprov.registrar.journal import BindingJournal
+from autoprov.registrar.location import LocationService
+from autoprov.registrar.metrics import RegistrarMetrics
+from autoprov.registrar.persistence import WriteBehind, load_bindings
+from autoprov.registrar.plugins import PluginRunner, load_plugins
+from autoprov.registrar.poller import CommandPoller
+from autoprov.registrar.registrar import ExpiryPolicy, Registrar
+from autoprov.registrar.throttle import AuthThrottle
+from autoprov.sip.digest import NonceKeeper
+from autoprov.storage.commands import Command, CommandKind
+from autoprov.storage.db import engine_for
+from autoprov.transport.endpoint import SipEndpoint
+from autoprov.transport.server import SipServer
+
+log = logging.getLogger("autoprov.registrar")
+
+EXPIRY_SWEEP_INTERVAL = 1.0
+WILDCARD_ADDRESSES = frozenset({"0.0.0.0", "::", ""})
+
+
+@dataclass(frozen=True, slots=True)
+class SiteView:
+    """What the registrar reads from the site settings and secrets at start."""
+
+    site: SiteSettings
+    nonce_secret: str
+
+
+def _read_site(engine: Engine, settings: Settings) -> SiteView:
+    with Session(engine) as session, session.begin():
+        site = load_site_settings(session, settings)
+        secret = generated_secret(session, "generated.nonce_secret", 32)
+    return SiteView(site, secret)
+
+
+def served_hosts(settings: Settings, site: SiteSettings) -> set[str]:
+    """The served domain, and the names and addresses of the registrar itself."""
+    hosts = {site.sip_domain, site.registrar_host, settings.host}
+    if settings.bind not in WILDCARD_ADDRESSES:
+        hosts.add(settings.bind)
+    return hosts
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    if settings.tls_cert is None or settings.tls_key is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(settings.tls_cert, settings.tls_key)
+    return context
+
+
+class RegistrarService:
+    """All the registrar's parts; :meth:`start` and :meth:`stop` bracket its life."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or engine_for(settings)
+        self._owns_engine = engine is None
+        self.journal = BindingJournal()
+        self.location = LocationService(
+            settings.max_contacts_per_aor, [AUTOPROVISION_USER], self.journal
+        )
+        self.metrics = RegistrarMetrics(lambda: len(self.location))
+        self.credentials = CredentialCache()
+        self.throttle = AuthThrottle(
+            settings.auth_fail_limit, settings.auth_fail_window, [AUTOPROVISION_USER]
+        )
+        self.plugins = PluginRunner([], self.metrics)
+        self.write_behind = WriteBehind(self.engine, self.journal, settings.binding_flush_interval)
+        self.poller = CommandPoller(self.engine, self._apply_command)
+        self.server: SipServer | None = None
+        self.authenticator: Authenticator | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> list[str]:
+        """Bring everything up; returns where it listens (``transport:host:port``)."""
+        settings = self.settings
+        await asyncio.to_thread(bootstrap, self.engine, settings)
+        await self.poller.mark_start()
+        view = await asyncio.to_thread(_read_site, self.engine, settings)
+        self.credentials.replace(await asyncio.to_thread(load_passwords, self.engine))
+        now = time.time()
+        restored = self.location.restore(
+            await asyncio.to_thread(load_bindings, self.engine, now), now
+        )
+        self.authenticator = Authenticator(
+            view.site.sip_domain,
+            self.credentials,
+            NonceKeeper(view.nonce_secret.encode(), settings.nonce_ttl),
+            self.throttle,
+        )
+        self.plugins = PluginRunner(
+            load_plugins(settings.register_plugins, settings, self.engine), self.metrics
+        )
+        await self.plugins.start()
+        registrar = Registrar(
+            location=self.location,
+            authenticator=self.authenticator,
+            served_hosts=served_hosts(settings, view.site),
+            expiry=ExpiryPolicy(
+                settings.min_expires, settings.default_expires, settings.max_expires
+            ),
+            metrics=self.metrics,
+            on_registered=self.plugins.submit,
+        )
+        self.server = SipServer(SipEndpoint(registrar))
+        context = tls_context(settings)
+        await self.server.start(
+            settings.bind,
+            settings.sip_port,
+            tls_port=settings.sip_tls_port if context is not None else None,
+            ssl_context=context,
+        )
+        self._writer = asyncio.create_task(self.write_behind.run(), name="bindings-write-behind")
+        self._tasks = [
+            asyncio.create_task(self.poller.run(), name="registrar-commands"),
+            asyncio.create_task(self._sweep_expired(), name="bindings-expiry"),
+        ]
+        log.info(
+            "registrar-started listen=%s domain=%s users=%d bindings=%d plugins=%s",
+            ",".join(self.server.addresses),
+            quote(view.site.sip_domain),
+            len(self.credentials),
+            restored,
+            ",".join(self.plugins.names) or "-",
+        )
+        return list(self.server.addresses)
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.plugins.stop()
+        # the write-behind ends with a final flush of whatever changed since the last one
+        self.write_behind.stop()
+        if self._writer is not None:
+            await self._writer
+        else:
+            await self.write_behind.flush()
+        if self._owns_engine:
+            self.engine.dispose()
+        log.info("registrar-stopped bindings=%d", len(self.location))
+
+    async def _sweep_expired(self) -> None:
+        while True:
+            await asyncio.sleep(EXPIRY_SWEEP_INTERVAL)
+            expired = self.location.expire(time.time())
+            if expired:
+                log.debug("bindings-expired count=%d", len(expired))
+
+    async def _apply_command(self, command: Command) -> None:
+        if command.kind is CommandKind.CREDENTIALS_CHANGED:
+            self.credentials.replace(await asyncio.to_thread(load_passwords, self.engine))
+            log.info("credentials-reloaded users=%d", len(self.credentials))
+        elif command.kind is CommandKind.REMOVE_BINDINGS:
+            aor = command.args.get("aor", "")
+            suffix = command.args.get("display_name_suffix", "")
+            removed = self.location.remove_matching(
+                aor, lambda binding: binding.display_name.endswith(suffix)
+            )
+            log.info(
+                "bindings-removed aor=%s suffix=%s count=%d",
+                quote(aor),
+                quote(suffix),
+                len(removed),
+            )
+
+
+async def run(settings: Settings, *, on_ready: Callable[[list[str]], None] | None = None) -> None:
+    """Run the registrar until cancelled (SIGTERM/SIGINT in the CLI), then stop cleanly."""
+    service = RegistrarService(settings)
+    try:
+        addresses = await service.start()
+        if on_ready is not None:
+            on_ready(addresses)
+        await asyncio.Event().wait()
+    finally:
+        await asyncio.shield(service.stop())

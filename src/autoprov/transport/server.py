@@ -1,0 +1,102 @@
+"""The listeners: UDP and TCP on one port, TLS on another, all feeding one endpoint.
+
+Shutdown is graceful, uvicorn-style: stop accepting, let open connections flush what they
+have to write, wait a little, then abort whatever is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+import time
+
+from autoprov.transport.endpoint import SipEndpoint
+from autoprov.transport.stream import ConnectionLimits, StreamProtocol
+from autoprov.transport.udp import UdpProtocol
+
+log = logging.getLogger("autoprov.transport")
+
+SWEEP_INTERVAL = 0.5
+"""How often finished server transactions are forgotten (Timer J granularity)."""
+SHUTDOWN_TIMEOUT = 5.0
+
+
+class SipServer:
+    def __init__(self, endpoint: SipEndpoint, limits: ConnectionLimits | None = None) -> None:
+        self.endpoint = endpoint
+        self._limits = limits or ConnectionLimits()
+        self._connections: set[StreamProtocol] = set()
+        self._listeners: list[asyncio.Server] = []
+        self._udp: UdpProtocol | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+        self.addresses: list[str] = []
+        """Where it listens, as ``transport:host:port``."""
+
+    @property
+    def connections(self) -> int:
+        return len(self._connections)
+
+    async def start(
+        self,
+        host: str,
+        port: int,
+        *,
+        tls_port: int | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        udp_transport, udp = await loop.create_datagram_endpoint(
+            lambda: UdpProtocol(self.endpoint), local_addr=(host, port)
+        )
+        self._udp = udp
+        udp_port = udp_transport.get_extra_info("sockname")[1]
+        self.addresses.append(f"udp:{host}:{udp_port}")
+        # TCP on the same port as UDP (RFC 3261 18: a server listens on both)
+        await self._listen_stream(host, udp_port, "tcp", None)
+        if tls_port is not None and ssl_context is not None:
+            await self._listen_stream(host, tls_port, "tls", ssl_context)
+        self._sweeper = asyncio.create_task(self._sweep(), name="sip-transactions")
+
+    async def _listen_stream(
+        self, host: str, port: int, name: str, ssl_context: ssl.SSLContext | None
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(
+            lambda: StreamProtocol(self.endpoint, self._connections, self._limits, name),
+            host,
+            port,
+            ssl=ssl_context,
+            reuse_address=True,
+        )
+        self._listeners.append(server)
+        bound = server.sockets[0].getsockname()[1]
+        self.addresses.append(f"{name}:{host}:{bound}")
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_INTERVAL)
+            self.endpoint.server_transactions.expire(time.monotonic())
+
+    async def close(self, grace: float = SHUTDOWN_TIMEOUT) -> None:
+        for server in self._listeners:
+            server.close()
+        if self._udp is not None:
+            self._udp.close()
+        for connection in list(self._connections):
+            connection.close()  # flushes what is buffered, then closes
+        deadline = time.monotonic() + grace
+        # connections leave the set as they close; poll briefly rather than track each
+        while self._connections and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        for connection in list(self._connections):
+            connection.abort()
+        for server in self._listeners:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.wait_closed(), grace)
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        self.endpoint.close()

@@ -1,0 +1,46 @@
+"""SIP over UDP: one datagram is one message (RFC 3261 18.3), handed to the endpoint as is."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import cast
+
+from autoprov.transport.endpoint import SipEndpoint
+from autoprov.transport.peer import Peer
+
+log = logging.getLogger("autoprov.transport")
+
+MAX_WRITE_BUFFER = 4 * 1024 * 1024
+"""Past this many bytes waiting in the kernel's way, answers are dropped (UDP has no
+backpressure; the peer retransmits, and Timer F ends what cannot be answered)."""
+
+
+class UdpProtocol(asyncio.DatagramProtocol):
+    def __init__(self, endpoint: SipEndpoint) -> None:
+        self._endpoint = endpoint
+        self._transport: asyncio.DatagramTransport | None = None
+        self.dropped = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
+        self._endpoint.receive_datagram(data, Peer("udp", str(addr[0]), int(str(addr[1]))), self)
+
+    def send(self, data: bytes, peer: Peer) -> None:
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        if transport.get_write_buffer_size() > MAX_WRITE_BUFFER:  # type: ignore[attr-defined]
+            self.dropped += 1
+            return
+        transport.sendto(data, (peer.host, peer.port))
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP port unreachable and the like, for a datagram already sent: nothing to do
+        log.debug("udp-error error=%s", exc)
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()

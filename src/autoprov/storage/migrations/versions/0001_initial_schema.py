@@ -115,7 +115,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_lines_user_id"), ["user_id"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lines_user_id"))

@@ -1,0 +1,1 @@
+"""The provisioning server: one resolver answering for files, three doors (HTTP, FTP, TFTP)."""

@@ -1,0 +1,295 @@
+"""Boot storm: N emulated phones against ``autoprov serve`` on this host.
+
+Starts ``autoprov serve`` on a fresh data directory (SQLite), then ``autoprov simulate`` in
+its own process, polls the REST API until every phone is in the inventory, and reports:
+the time until the last phone was visible, p50/p99 from a phone's first 200 OK to REGISTER
+to its ``created`` time in the API, peak RSS and CPU seconds of the server processes and of
+the simulator, errors, and lost and duplicated phones.
+
+    python bench/bootstorm/run.py --phones 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ADMIN_PASSWORD = "bench-admin"
+PROVISION_USER, PROVISION_PASSWORD = "prov", "bench-prov-secret"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    while True:
+        with socket.socket() as tcp:
+            tcp.bind(("127.0.0.1", 0))
+            port: int = tcp.getsockname()[1]
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            try:
+                udp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+    tree, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, ppid in parents.items() if ppid in frontier]
+        tree += frontier
+    return tree
+
+
+def peak_rss_mib(pid: int) -> float:
+    """VmHWM: the peak resident set of a live process."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+SERVE_CHILDREN = ("registrar", "provisioner", "api")
+"""``autoprov serve`` starts its children in this order (cli/serve.py SERVICES)."""
+
+
+def role_names(serve_pid: int, simulate_pid: int, pids: list[int]) -> dict[int, str]:
+    """Readable names: the serve parent, its service children in start order, the rest."""
+    names = {serve_pid: "serve (supervisor)", simulate_pid: "simulate"}
+    children = []
+    for pid in sorted(pids):
+        if pid in names:
+            continue
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"resource_tracker" in cmdline:
+            names[pid] = "multiprocessing resource tracker"
+        else:
+            children.append(pid)
+    for pid, role in zip(children, SERVE_CHILDREN, strict=False):
+        names[pid] = role
+    return names
+
+
+class Watch:
+    """Peak RSS and CPU seconds per process, sampled while they run (they vanish at exit)."""
+
+    def __init__(self) -> None:
+        self.rss: dict[int, float] = {}
+        self.cpu: dict[int, float] = {}
+
+    def sample(self, pids: list[int]) -> None:
+        for pid in pids:
+            self.rss[pid] = max(self.rss.get(pid, 0.0), peak_rss_mib(pid))
+            self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu_seconds(pid))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--phones", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--deadline", type=float, default=300.0, help="give up after (s)")
+    parser.add_argument("--database-url", default=None, help="default: SQLite in the data dir")
+    parser.add_argument("--out", type=Path, default=None, help="write the results as JSON")
+    args = parser.parse_args()
+
+    data_dir = Path(tempfile.mkdtemp(prefix="autoprov-bootstorm-"))
+    ports = {name: free_port() for name in ("sip", "provision", "ftp", "api")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOPROV_")}
+    env.update(
+        {
+            "AUTOPROV_DATA_DIR": str(data_dir),
+            "AUTOPROV_BIND": "127.0.0.1",
+            "AUTOPROV_EXTERNAL_HOST": "127.0.0.1",
+            "AUTOPROV_SIP_DOMAIN": "127.0.0.1",
+            "AUTOPROV_SIP_PORT": str(ports["sip"]),
+            "AUTOPROV_PROVISION_PORT": str(ports["provision"]),
+            "AUTOPROV_FTP_PORT": str(ports["ftp"]),
+            "AUTOPROV_TFTP_PORT": "0",
+            "AUTOPROV_API_PORT": str(ports["api"]),
+            "AUTOPROV_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "AUTOPROV_PROVISION_USER": PROVISION_USER,
+            "AUTOPROV_PROVISION_PASSWORD": PROVISION_PASSWORD,
+            # The default cap on unassigned phones (5000) guards a site against a flood;
+            # a storm of 10,000 new phones needs room for all of them.
+            "AUTOPROV_UNASSIGNED_CAP": str(args.phones * 2),
+            "AUTOPROV_LOG_LEVEL": "WARNING",
+        }
+    )
+    if args.database_url:
+        env["AUTOPROV_DATABASE_URL"] = args.database_url
+    server_log = data_dir / "serve.log"
+    results_file = data_dir / "phones.json"
+    api = httpx.Client(
+        base_url=f"http://127.0.0.1:{ports['api']}",
+        auth=("admin", ADMIN_PASSWORD),
+        timeout=60,
+        trust_env=False,
+    )
+    watch = Watch()
+    with server_log.open("wb") as log_handle:
+        serve = subprocess.Popen(
+            [sys.executable, "-m", "autoprov", "serve"],
+            env=env,
+            stdout=log_handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            started = time.monotonic()
+            while True:
+                try:
+                    if api.get("/api/v1/phones", params={"limit": 1}).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() - started > 60:
+                    raise SystemExit("autoprov serve did not start; see " + str(server_log))
+                time.sleep(0.2)
+            time.sleep(1.0)  # let the registrar and the provisioning server finish starting
+
+            simulate = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "autoprov",
+                    "simulate",
+                    "--phones",
+                    str(args.phones),
+                    "--concurrency",
+                    str(args.concurrency),
+                    "--provision-url",
+                    f"http://{PROVISION_USER}:{PROVISION_PASSWORD}@127.0.0.1:{ports['provision']}/",
+                    "--hold",
+                    "5",
+                    "--json",
+                    str(results_file),
+                ],
+                env={**env, "TERM": "dumb"},
+                stdout=subprocess.DEVNULL,
+                stderr=(data_dir / "simulate.log").open("wb"),
+            )
+            storm_started = time.time()
+            all_visible_after: float | None = None
+            polls = 0
+            while time.time() - storm_started < args.deadline:
+                watch.sample([*process_tree(serve.pid), simulate.pid])
+                total = api.get("/api/v1/phones", params={"limit": 1}).json()["total"]
+                polls += 1
+                if total >= args.phones and all_visible_after is None:
+                    all_visible_after = time.time() - storm_started
+                if all_visible_after is not None and simulate.poll() is not None:
+                    break
+                time.sleep(0.5)
+            simulate_status = simulate.wait(timeout=max(1.0, args.deadline))
+            watch.sample(process_tree(serve.pid))
+            names = role_names(serve.pid, simulate.pid, list(watch.rss))
+
+            phones: list[dict[str, Any]] = []
+            while True:
+                page = api.get(
+                    "/api/v1/phones", params={"offset": len(phones), "limit": 500}
+                ).json()
+                phones.extend(page["items"])
+                if not page["items"] or len(phones) >= page["total"]:
+                    break
+        finally:
+            serve.send_signal(signal.SIGTERM)
+            try:
+                serve.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(serve.pid, signal.SIGKILL)
+
+    simulated = json.loads(results_file.read_text()) if results_file.exists() else []
+    registered_at = {
+        row["mac"]: row["boots"][0]["registered_at"]
+        for row in simulated
+        if row["boots"] and row["boots"][0]["registered_at"]
+    }
+    inventory_macs = [phone["mac"] for phone in phones]
+    created = {phone["mac"]: datetime.fromisoformat(phone["created"]) for phone in phones}
+    latencies = [
+        created[mac].timestamp() - at for mac, at in registered_at.items() if mac in created
+    ]
+    server_pids = [pid for pid in watch.rss if pid != simulate.pid]
+    log_text = server_log.read_text(errors="replace")
+    report = {
+        "phones": args.phones,
+        "concurrency": args.concurrency,
+        "all_in_inventory_after_s": all_visible_after,
+        "register_to_visible_p50_s": percentile(latencies, 0.5) if latencies else None,
+        "register_to_visible_p99_s": percentile(latencies, 0.99) if latencies else None,
+        "in_inventory": len(set(inventory_macs)),
+        "lost": len({row["mac"] for row in simulated} - set(inventory_macs)),
+        "duplicated": len(inventory_macs) - len(set(inventory_macs)),
+        "simulator_failures": sum(1 for row in simulated if row["failure"]),
+        "simulator_exit_status": simulate_status,
+        "server_log_errors": sum(
+            1 for line in log_text.splitlines() if " ERROR " in line or "Traceback" in line
+        ),
+        "peak_rss_mib": {
+            "server_total": round(sum(watch.rss[pid] for pid in server_pids), 1),
+            "server_processes": {
+                names.get(pid, str(pid)): round(watch.rss[pid], 1) for pid in server_pids
+            },
+            "simulator": round(watch.rss.get(simulate.pid, 0.0), 1),
+        },
+        "cpu_seconds": {
+            "server_total": round(sum(watch.cpu[pid] for pid in server_pids), 1),
+            "server_processes": {
+                names.get(pid, str(pid)): round(watch.cpu[pid], 1) for pid in server_pids
+            },
+            "simulator": round(watch.cpu.get(simulate.pid, 0.0), 1),
+        },
+        "api_polls": polls,
+        "data_dir": str(data_dir),
+    }
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+    ok = report["lost"] == 0 and report["duplicated"] == 0 and all_visible_after is not None
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

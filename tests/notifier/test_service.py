@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -12,7 +13,8 @@ from sqlalchemy.orm import Session
 from autoprov.config import AUTOPROVISION_USER, Settings
 from autoprov.notifier import CheckSyncNotifier, SyncStatus
 from autoprov.notifier.exchange import Timers
-from autoprov.storage.models import Binding, Line, Phone, User
+from autoprov.storage.commands import CommandKind
+from autoprov.storage.models import Binding, Line, Phone, RegistrarCommand, User
 from tests.helpers import free_port
 from tests.notifier.phone import fake_phone, fake_tcp_phone
 
@@ -105,6 +107,37 @@ async def test_an_unassigned_phone_is_reached_by_its_autoprovisioning_binding(
     assert status[0] == "ok"
     assert len(phone.received) == 1
     assert not neighbour.received
+
+
+async def test_an_assigned_phone_is_reached_before_its_binding_is_retired(
+    notifier: CheckSyncNotifier, engine: Engine
+) -> None:
+    _add_phone(engine, users=("1001",))  # just assigned: still registered as the special user
+    with fake_phone(200) as phone:
+        _register(engine, AUTOPROVISION_USER, phone.port, display_name=f"ABCD-{MAC}")
+        notifier.resync(MAC)
+        assert (await _settled(engine))[0] == "ok"
+    assert len(phone.received) == 1
+    with Session(engine) as session:
+        posted = session.scalars(select(RegistrarCommand)).all()
+    assert [(c.kind, json.loads(c.arg)) for c in posted] == [
+        (
+            CommandKind.REMOVE_BINDINGS.value,
+            {"aor": AUTOPROVISION_USER, "display_name_suffix": f"-{MAC}"},
+        )
+    ]
+
+
+async def test_an_unassigned_phone_keeps_its_binding(
+    notifier: CheckSyncNotifier, engine: Engine
+) -> None:
+    _add_phone(engine)
+    with fake_phone(200) as phone:
+        _register(engine, AUTOPROVISION_USER, phone.port, display_name=f"ABCD-{MAC}")
+        notifier.resync(MAC)
+        assert (await _settled(engine))[0] == "ok"
+    with Session(engine) as session:
+        assert session.scalars(select(RegistrarCommand)).all() == []
 
 
 async def test_a_phone_still_registered_as_a_former_user_is_reached(

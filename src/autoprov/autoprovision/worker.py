@@ -54,7 +54,7 @@ class WorkerOptions:
     retries); a sighting written by this process wakes the worker at once."""
     base_delay: float = 1.0
     max_delay: float = 60.0
-    lease: float = 120.0
+    lease: float = 60.0
     """How long a claimed row stays hidden from other workers; longer than a batch can take."""
     request_timeout: float = 5.0
 

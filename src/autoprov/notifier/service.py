@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from autoprov.config import Settings
+from autoprov.config import AUTOPROVISION_USER, Settings
 from autoprov.logs import quote
 from autoprov.notifier.exchange import Timers, exchange
 from autoprov.notifier.message import check_sync
@@ -28,6 +28,7 @@ from autoprov.notifier.targets import Target, find_targets
 from autoprov.notifier.tcp import TcpLink
 from autoprov.notifier.udp import UdpChannel
 from autoprov.sip import Request, Response
+from autoprov.storage.commands import CommandKind, post_command
 from autoprov.storage.models import Phone, utcnow
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,10 @@ class CheckSyncNotifier:
         )
 
     def _begin(self, mac: str) -> list[Target] | None:
-        """Mark the phone pending and find its contacts, in one transaction."""
+        """Mark the phone pending and find its contacts, in one transaction.
+
+        A phone with lines no longer needs its auto-provisioning binding; the registrars are
+        told to drop it here, after its contact was read, so the NOTIFY can still reach it."""
         with Session(self._engine) as session, session.begin():
             phone = session.scalar(select(Phone).where(Phone.mac == mac))
             if phone is None:
@@ -139,7 +143,15 @@ class CheckSyncNotifier:
                 .where(Phone.id == phone.id)
                 .values(sync_status=SyncStatus.PENDING.value, sync_detail="", sync_at=utcnow())
             )
-            return find_targets(session, phone, time.time())
+            targets = find_targets(session, phone, time.time())
+            if phone.lines:
+                post_command(
+                    session,
+                    CommandKind.REMOVE_BINDINGS,
+                    aor=AUTOPROVISION_USER,
+                    display_name_suffix=f"-{phone.mac}",
+                )
+            return targets
 
     async def _notify(self, target: Target) -> Outcome:
         try:

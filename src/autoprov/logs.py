@@ -30,6 +30,8 @@ def setup_logging(level: str = "INFO") -> None:
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("pyftpdlib").setLevel(logging.WARNING)
     logging.getLogger("tftpy").setLevel(logging.WARNING)
+    # every process checks the schema at start; "nothing to do" is not news
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def quote(value: object) -> str:

@@ -25,6 +25,9 @@ CONFIG_FILE_NAME = "autoprovision-config"
 class Secrets:
     autoprovision_password: str
     service_token: str
+    """Lets the auto-provisioning worker create and update phones through the API."""
+    admin_token: str
+    """An API bearer token with the admin's rights (``autoprov token`` shows it)."""
     admin_password: str
     admin_password_generated: bool
     provision_user: str
@@ -61,6 +64,7 @@ def load_secrets(session: Session, settings: Settings) -> Secrets:
     return Secrets(
         autoprovision_password=user.password,
         service_token=generated_secret(session, "generated.service_token", 24),
+        admin_token=generated_secret(session, "generated.admin_token", 24),
         admin_password=admin_password,
         admin_password_generated=generated,
         provision_user=site.provision_user,

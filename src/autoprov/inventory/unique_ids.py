@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from autoprov.inventory.conflicts import insert_if_absent
 from autoprov.polycom.unique_id import candidates
 from autoprov.storage.models import UniqueId
 
@@ -25,22 +25,17 @@ def find_mac_for_id(session: Session, uid: str) -> str | None:
 
 
 def reserve_unique_id(session: Session, mac: str) -> str:
-    """The MAC's ID, reserving one on first sight. Commits each attempt in a savepoint, so a
-    collision with another MAC (or a concurrent reservation of this one) just moves on."""
+    """The MAC's ID, reserving one on first sight. A candidate held by another MAC is skipped;
+    a concurrent reservation of this MAC from another process wins and its ID is returned."""
     existing = find_unique_id(session, mac)
     if existing is not None:
         return existing
     for tries, uid in enumerate(candidates(mac)):
         if tries >= MAX_TRIES:
             break
-        try:
-            with session.begin_nested():
-                session.add(UniqueId(mac=mac, uid=uid))
-        except IntegrityError:
-            # Either the ID belongs to another MAC, or another process reserved this MAC.
-            existing = find_unique_id(session, mac)
-            if existing is not None:
-                return existing
-            continue
-        return uid
+        if insert_if_absent(session, UniqueId, {"mac": mac, "uid": uid}) is not None:
+            return uid
+        existing = find_unique_id(session, mac)
+        if existing is not None:
+            return existing
     raise IdSpaceExhausted(f"no free unique ID for {mac} after {MAX_TRIES} candidates")

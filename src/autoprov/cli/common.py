@@ -1,0 +1,92 @@
+"""What the admin verbs share: settings, an inventory session, error wording, and re-syncs.
+
+The verbs work on the database directly, through the same inventory functions as the API. A
+phone's re-sync is the one thing they cannot do themselves (the check-sync notifier lives in
+the API process), so after committing they ask the running API for it, as an admin, with the
+admin token from the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import NoReturn
+
+import httpx
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from autoprov.config import Settings
+from autoprov.inventory.bootstrap import Secrets, bootstrap
+from autoprov.inventory.errors import InventoryError
+from autoprov.storage.db import engine_for, session_factory
+
+console = Console()
+errors = Console(stderr=True)
+
+RESYNC_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    settings: Settings
+    engine: Engine
+    secrets: Secrets
+
+    def session(self) -> Session:
+        return session_factory(self.engine)()
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        errors.print(f"[red]invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def open_inventory() -> Iterator[Inventory]:
+    """The database, migrated, with its secrets (the same start-up every service makes)."""
+    settings = load_settings()
+    engine = engine_for(settings)
+    try:
+        yield Inventory(settings, engine, bootstrap(engine, settings))
+    finally:
+        engine.dispose()
+
+
+def fail(exc: InventoryError) -> NoReturn:
+    where = f"{exc.field}: " if exc.field else ""
+    errors.print(f"[red]error:[/red] {where}{exc.message}", highlight=False)
+    raise typer.Exit(1)
+
+
+def request_resyncs(inventory: Inventory, macs: Iterable[str]) -> bool:
+    """Ask the running API to re-sync each phone; False (with a warning) if any request
+    failed. The change that called for it is committed either way."""
+    base = inventory.settings.api_base_url
+    headers = {"Authorization": f"Bearer {inventory.secrets.admin_token}"}
+    all_sent = True
+    with httpx.Client(base_url=base, headers=headers, timeout=RESYNC_TIMEOUT) as client:
+        for mac in macs:
+            try:
+                response = client.post(f"/api/v1/phones/{mac}/restart")
+                problem = None if response.status_code == 202 else response.text[:200]
+            except httpx.HTTPError as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+            if problem is None:
+                console.print(f"re-sync requested for {mac}")
+                continue
+            all_sent = False
+            errors.print(
+                f"[yellow]warning:[/yellow] could not ask the API at {base} to re-sync {mac} "
+                f"({problem}). The change is saved; the phone picks it up at its next reboot, "
+                f"or run `autoprov phones restart {mac}` once the API is up.",
+                highlight=False,
+            )
+    return all_sent

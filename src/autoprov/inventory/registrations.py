@@ -1,0 +1,144 @@
+"""Whether phones are registered, read from the bindings the registrar writes behind.
+
+A phone counts as registered when an unexpired binding exists either for one of its line users
+(from the phone's own address, when the inventory knows it) or for the auto-provisioning
+identity with a From display name ending in ``-<mac>`` (DESIGN.md step 3).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, func, inspect, or_, select
+from sqlalchemy.orm import Session
+
+from autoprov.config import AUTOPROVISION_USER
+from autoprov.inventory.records import RegistrationPage, RegistrationRecord
+from autoprov.storage.models import Binding, Line, Phone, User
+
+# ``sip:1001@192.0.2.10:5060;transport=udp`` -> ``192.0.2.10``; ``[2001:db8::1]`` -> inner.
+_CONTACT_HOST = re.compile(r"sips?:(?:[^@;>]*@)?(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:;>]+))")
+
+
+def _source_host(source: str) -> str:
+    """``192.0.2.10:5060`` or ``[2001:db8::1]:5060`` (or a bare host) -> the host."""
+    if source.startswith("["):
+        return source[1:].split("]", 1)[0]
+    host, sep, port = source.rpartition(":")
+    if sep and port.isdigit() and ":" not in host:
+        return host
+    return source
+
+
+def _hosts(source: str, contact: str) -> set[str]:
+    hosts = {_source_host(source)}
+    match = _CONTACT_HOST.search(contact)
+    if match is not None:
+        hosts.add(match["v6"] or match["host"])
+    return hosts
+
+
+def binding_hosts(binding: Binding) -> set[str]:
+    """The addresses a binding came from: the packet's source and the Contact's host, which
+    differ behind NAT (the inventory's ``ip`` is the Contact's)."""
+    return _hosts(binding.source, binding.contact)
+
+
+def _now(now: float | None) -> float:
+    return time.time() if now is None else now
+
+
+def _line_usernames(session: Session, phones: Sequence[Phone]) -> dict[str, set[str]]:
+    """Each phone's line usernames: from its lines when loaded, else in one query."""
+    usernames: dict[str, set[str]] = {}
+    unloaded: list[int] = []
+    for phone in phones:
+        if "lines" in inspect(phone).unloaded:
+            unloaded.append(phone.id)
+        else:
+            usernames[phone.mac] = {line.user.username for line in phone.lines}
+    if unloaded:
+        rows = session.execute(
+            select(Phone.mac, User.username)
+            .join(Line, Line.phone_id == Phone.id)
+            .join(User, User.id == Line.user_id)
+            .where(Phone.id.in_(unloaded))
+        )
+        for mac, username in rows:
+            usernames.setdefault(mac, set()).add(username)
+    return usernames
+
+
+def registered_macs(
+    session: Session, phones: Sequence[Phone], now: float | None = None
+) -> set[str]:
+    """The MACs, among ``phones``, that are registered now: one query for any number (two if
+    their lines are not loaded)."""
+    if not phones:
+        return set()
+    by_mac = {phone.mac: phone for phone in phones}
+    owners: dict[str, set[str]] = {}
+    for mac, usernames in _line_usernames(session, phones).items():
+        for username in usernames:
+            owners.setdefault(username, set()).add(mac)
+    suffixes = [Binding.display_name.like(f"%-{mac}") for mac in by_mac]
+    wanted = [and_(Binding.aor == AUTOPROVISION_USER, or_(*suffixes))]
+    if owners:
+        wanted.append(Binding.aor.in_(list(owners)))
+    rows = session.execute(
+        select(Binding.aor, Binding.display_name, Binding.source, Binding.contact).where(
+            Binding.expires_at > _now(now), or_(*wanted)
+        )
+    )
+    found: set[str] = set()
+    for aor, display_name, source, contact in rows:
+        if aor == AUTOPROVISION_USER:
+            found.add(display_name.rsplit("-", 1)[-1])
+            continue
+        for mac in owners.get(aor, ()):
+            ip = by_mac[mac].ip
+            if ip is None or ip in _hosts(source, contact):
+                found.add(mac)
+    return found & set(by_mac)
+
+
+def is_registered(session: Session, phone: Phone, now: float | None = None) -> bool:
+    return phone.mac in registered_macs(session, [phone], now)
+
+
+def _record(binding: Binding) -> RegistrationRecord:
+    return RegistrationRecord(
+        aor=binding.aor,
+        contact=binding.contact,
+        expires_at=datetime.fromtimestamp(binding.expires_at, UTC),
+        source=binding.source,
+        transport=binding.transport,
+        user_agent=binding.user_agent,
+        display_name=binding.display_name,
+    )
+
+
+def list_registrations(
+    session: Session,
+    *,
+    aor: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+    now: float | None = None,
+) -> RegistrationPage:
+    """Unexpired bindings by address of record, optionally for one address of record only."""
+    conditions = [Binding.expires_at > _now(now)]
+    if aor is not None:
+        conditions.append(Binding.aor == aor)
+    total = session.scalar(select(func.count()).select_from(Binding).where(*conditions)) or 0
+    rows = session.scalars(
+        select(Binding)
+        .where(*conditions)
+        .order_by(Binding.aor, Binding.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return RegistrationPage(items=[_record(row) for row in rows], total=total)

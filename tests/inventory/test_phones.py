@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from autoprov.inventory.errors import Conflict, InvalidValue, NotFound
+from autoprov.inventory.lines import assign_line
+from autoprov.inventory.phones import (
+    PhoneQuery,
+    count_phones,
+    create_phone,
+    delete_phone,
+    get_phone,
+    list_phones,
+    update_phone,
+)
+from autoprov.inventory.unique_ids import find_unique_id
+from autoprov.inventory.users import create_user
+from autoprov.storage.models import Phone, UniqueId
+
+SPELLINGS = ["00:04:F2:AA:BB:CC", "00-04-f2-aa-bb-cc", "0004.f2aa.bbcc", "0004F2AABBCC"]
+
+
+def test_create_stores_any_spelling_as_12_lowercase_hex(session: Session) -> None:
+    for spelling in SPELLINGS:
+        phone, created = create_phone(session, spelling, "VVX_410", description="lobby")
+        session.commit()
+        assert created
+        assert phone.mac == "0004f2aabbcc"
+        assert session.scalar(select(Phone.mac)) == "0004f2aabbcc"
+        assert phone.unique_id == find_unique_id(session, "0004f2aabbcc")
+        assert phone.max_lines == 12
+        delete_phone(session, phone.mac)
+
+
+def test_create_is_idempotent_and_leaves_the_existing_phone_alone(session: Session) -> None:
+    first, created = create_phone(session, "0004f2aabbcc", "VVX_410", description="lobby")
+    session.commit()
+    again, created_again = create_phone(session, "00:04:f2:aa:bb:cc", "VVX_310", ip="10.0.0.9")
+    session.commit()
+    assert created and not created_again
+    assert again == first
+    assert session.scalar(select(func.count(Phone.id))) == 1
+
+
+def test_create_checks_the_unique_id_given_against_the_reservation(session: Session) -> None:
+    phone, _ = create_phone(session, "0004f2aabbcc", "VVX_410")
+    same, _ = create_phone(session, "0004f2aabbcc", "VVX_410", unique_id=phone.unique_id)
+    assert same.unique_id == phone.unique_id
+    with pytest.raises(Conflict) as caught:
+        create_phone(session, "0004f2aabbcc", "VVX_410", unique_id="ZZZZ")
+    assert caught.value.field == "unique_id"
+
+
+BAD_VALUES = [
+    ({"mac": "0004f2aabbc"}, "mac"),
+    ({"mac": "0004f2aabbcg"}, "mac"),
+    ({"model": "VVX_9999"}, "model"),
+    ({"ip": "10.0.0.300"}, "ip"),
+    ({"ip": " 10.0.0.3"}, "ip"),
+    ({"description": "two\nlines"}, "description"),
+    ({"firmware": "x" * 65}, "firmware"),
+]
+
+
+def test_create_refuses_bad_values_naming_the_field(session: Session) -> None:
+    for values, field in BAD_VALUES:
+        arguments = {"mac": "0004f2aabbcc", "model": "VVX_410", **values}
+        mac, model = arguments.pop("mac"), arguments.pop("model")
+        with pytest.raises(InvalidValue) as caught:
+            create_phone(session, mac, model, **arguments)
+        assert (caught.value.field, caught.value.status) == (field, 422)
+    assert session.scalar(select(func.count(Phone.id))) == 0
+
+
+def test_unknown_model_message_lists_the_known_ones(session: Session) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        create_phone(session, "0004f2aabbcc", "VVX_9999")
+    assert "VVX_410" in caught.value.message and "SSIP_6000" in caught.value.message
+
+
+def test_update_changes_only_what_is_given_and_none_clears(session: Session) -> None:
+    create_phone(session, "0004f2aabbcc", "VVX_410", ip="10.0.0.5", firmware="5.9.5")
+    seen = datetime(2026, 1, 31, 10, 0, tzinfo=timezone(timedelta(hours=2)))
+    phone = update_phone(session, "0004f2aabbcc", description="desk 4", last_seen=seen)
+    assert (phone.description, phone.ip, phone.firmware) == ("desk 4", "10.0.0.5", "5.9.5")
+    assert phone.last_seen == datetime(2026, 1, 31, 8, 0, tzinfo=UTC)
+    session.commit()
+    phone = update_phone(session, "0004f2aabbcc", ip=None, model="VVX_310")
+    session.commit()
+    assert phone.ip is None and phone.model == "VVX_310"
+    assert get_phone(session, "0004f2aabbcc").last_seen == datetime(2026, 1, 31, 8, tzinfo=UTC)
+
+
+def test_update_refuses_a_model_with_fewer_lines_than_in_use(session: Session) -> None:
+    create_phone(session, "0004f2aabbcc", "VVX_410")
+    create_user(session, "1001", "secret-pass")
+    assign_line(session, "0004f2aabbcc", "1001", position=5)
+    with pytest.raises(Conflict) as caught:
+        update_phone(session, "0004f2aabbcc", model="VVX_150")
+    assert caught.value.field == "model"
+    with pytest.raises(InvalidValue):
+        update_phone(session, "0004f2aabbcc", model=None)
+
+
+def test_get_update_delete_of_an_unknown_phone_is_404_naming_mac(session: Session) -> None:
+    for call in (
+        lambda: get_phone(session, "0004f2000000"),
+        lambda: update_phone(session, "0004f2000000", description="x"),
+        lambda: delete_phone(session, "0004f2000000"),
+    ):
+        with pytest.raises(NotFound) as caught:
+            call()
+        assert caught.value.field == "mac"
+
+
+def test_delete_keeps_the_unique_id_for_the_same_phone(session: Session) -> None:
+    phone, _ = create_phone(session, "0004f2aabbcc", "VVX_410")
+    delete_phone(session, "00:04:f2:aa:bb:cc")
+    session.commit()
+    assert session.scalar(select(func.count(Phone.id))) == 0
+    again, created = create_phone(session, "0004f2aabbcc", "VVX_410")
+    assert created and again.unique_id == phone.unique_id
+    assert session.scalar(select(func.count()).select_from(UniqueId)) == 1
+
+
+@pytest.fixture
+def stocked(session: Session) -> Session:
+    """Three phones: two unassigned, one with user 1001 on it."""
+    create_phone(session, "0004f2000001", "VVX_410", description="Lobby", ip="10.0.0.1")
+    create_phone(session, "0004f2000002", "SSIP_6000", description="Board room", ip="10.0.0.20")
+    create_phone(session, "64167f000003", "VVX_150", description="Desk 3")
+    create_user(session, "1001", "secret-pass", "Front Desk")
+    assign_line(session, "64167f000003", "1001")
+    session.commit()
+    return session
+
+
+def _macs(session: Session, **query: object) -> list[str]:
+    return [phone.mac for phone in list_phones(session, PhoneQuery(**query)).items]  # type: ignore[arg-type]
+
+
+SEARCHES = {
+    "lobby": ["0004f2000001"],
+    "ssip": ["0004f2000002"],
+    "1001": ["64167f000003"],
+    "64:16:7F": ["64167f000003"],
+    "00-04-f2-00-00-02": ["0004f2000002"],
+    "0004f2": ["0004f2000001", "0004f2000002"],
+    "%": [],
+    "nothing": [],
+}
+
+
+def test_search_covers_description_model_username_and_mac_spellings(stocked: Session) -> None:
+    found = {search: _macs(stocked, search=search) for search in SEARCHES}
+    assert found == SEARCHES
+
+
+def test_search_finds_a_phone_by_its_unique_id_in_any_case(stocked: Session) -> None:
+    uid = get_phone(stocked, "0004f2000002").unique_id
+    assert uid is not None
+    assert _macs(stocked, search=uid.lower()) == ["0004f2000002"]
+
+
+def test_unassigned_and_counts(stocked: Session) -> None:
+    assert _macs(stocked, unassigned=True) == ["0004f2000001", "0004f2000002"]
+    assert _macs(stocked, unassigned=True, search="board") == ["0004f2000002"]
+    counts = count_phones(stocked)
+    assert (counts.total, counts.unassigned) == (3, 2)
+
+
+def test_sorting_paging_and_total(stocked: Session) -> None:
+    assert _macs(stocked, sort="-mac") == ["64167f000003", "0004f2000002", "0004f2000001"]
+    assert _macs(stocked, sort="model") == ["0004f2000002", "64167f000003", "0004f2000001"]
+    # NULL last either way, on SQLite and PostgreSQL alike
+    assert _macs(stocked, sort="ip")[-1] == "64167f000003"
+    assert _macs(stocked, sort="-ip")[-1] == "64167f000003"
+    page = list_phones(stocked, PhoneQuery(offset=1, limit=1))
+    assert page.total == 3 and [p.mac for p in page.items] == ["0004f2000002"]
+    with pytest.raises(InvalidValue) as caught:
+        list_phones(stocked, PhoneQuery(sort="password"))
+    assert caught.value.field == "sort"

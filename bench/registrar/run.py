@@ -1,15 +1,25 @@
 #!/usr/bin/env python3
 """Registrar benchmark: our registrar and the Kamailio reference, same run, same SIPp load.
 
-For each server and transport it finds the highest fixed SIPp rate (REGISTER with digest,
-``register_digest.xml``) that completes with 0 failed calls, and reports the achieved
-registrations/s, the p99 of the whole REGISTER/401/REGISTER/200 exchange, and the CPU time
-the server spent per registration (from /proc/<pid>/stat, children included). Then it loads
-``--rss-users`` bindings into each and reads the servers' resident memory (VmRSS).
+One server at a time (ours, then Kamailio: they never compete for the cores), each on its own
+loopback port. For each transport it runs SIPp's ``register_digest.xml`` (REGISTER, 401,
+REGISTER with digest, 200; 10,000 users) at fixed rates, climbing until a trial fails, then
+narrowing the gap, and reports the highest rate that completed with 0 failed calls:
 
-Loopback only. Usage (from the repository root):
+- achieved registrations/s (successful calls / trial time), retransmissions, and the p99 of
+  the whole REGISTER/401/REGISTER/200 exchange (SIPp ``-trace_rtt``);
+- CPU per registration of the server (utime+stime from /proc/<pid>/stat, its worker
+  processes included) and of SIPp (its rusage): SIPp shares the two cores, and a SIPp near
+  100% of a core is the limit rather than the server.
 
-    python bench/registrar/run.py                      # SQLite persistence
+Then each server is restarted empty and registers ``--rss-users`` users (100,000) at a rate
+it sustains, and its resident memory (VmRSS, its processes summed) is read before and after:
+the difference divided by the number of bindings is the memory per binding.
+
+SIPp always uses the same local port, so a user's Contact is the same in every trial (one
+binding per user, as the Kamailio config keeps). Loopback only. From the repository root:
+
+    python bench/registrar/run.py                      # SQLite persistence (the default)
     python bench/registrar/run.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
 """
 
@@ -27,8 +37,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import create_engine, insert, text
@@ -36,7 +49,7 @@ from sqlalchemy import create_engine, insert, text
 SHARED = Path(os.environ.get("AUTOPROV_SHARED", Path(__file__).resolve().parents[3] / "shared"))
 SIPP_DIR = SHARED / "sipp"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
+SERVERS = ("autoprov", "kamailio")
 
 
 @dataclass
@@ -46,13 +59,40 @@ class Trial:
     rate: int
     ok: int
     failed: int
+    retransmissions: int
     seconds: float
     p99_ms: float
-    cpu_ms_per_reg: float
+    server_cpu_us: float
+    """Server CPU time per successful registration, microseconds."""
+    sipp_cpu_us: float
+    sipp_core: float
+    """SIPp's CPU time over the trial's duration: 1.0 is a whole core."""
 
     @property
     def achieved(self) -> float:
         return self.ok / self.seconds if self.seconds else 0.0
+
+    @property
+    def passed(self) -> bool:
+        """Every call completed, none failed, and the rate asked for was kept up."""
+        return self.failed == 0 and self.ok == self.calls and self.achieved >= 0.9 * self.rate
+
+    @property
+    def calls(self) -> int:
+        return self.rate * round(self.seconds_asked)
+
+    seconds_asked: float = 0.0
+
+    def line(self) -> str:
+        return (
+            f"  {self.server:8} {self.transport} {self.rate:6}/s: ok {self.ok} failed "
+            f"{self.failed} retrans {self.retransmissions} achieved {self.achieved:6.0f}/s "
+            f"p99 {self.p99_ms:7.1f} ms  server {self.server_cpu_us:5.0f} us/reg  "
+            f"sipp {self.sipp_cpu_us:4.0f} us/reg ({self.sipp_core:.0%} of a core)"
+        )
+
+
+# --- processes and /proc -------------------------------------------------------------------
 
 
 def tree_pids(root: int) -> list[int]:
@@ -86,8 +126,8 @@ def cpu_seconds(root: int) -> float:
 
 
 def rss_bytes(root: int) -> int:
-    """VmRSS summed over the process tree (for Kamailio: its workers and shared memory,
-    counted once per process that touched it, as `ps` would show)."""
+    """VmRSS summed over the process tree (Kamailio's shared memory is counted once per
+    process that touched it, as `ps` would show)."""
     total = 0
     for pid in tree_pids(root):
         try:
@@ -100,7 +140,7 @@ def rss_bytes(root: int) -> int:
     return total
 
 
-def wait_port(port: int, timeout: float = 30.0) -> None:
+def wait_port(port: int, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with socket.socket() as probe:
@@ -111,20 +151,24 @@ def wait_port(port: int, timeout: float = 30.0) -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port free for both TCP and UDP on loopback."""
+    while True:
+        with socket.socket() as tcp:
+            tcp.bind(("127.0.0.1", 0))
+            port = int(tcp.getsockname()[1])
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            try:
+                udp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
 
 
-def make_users_csv(work: Path, count: int) -> Path:
-    path = work / f"users-{count}.csv"
-    with path.open("w") as out:
-        subprocess.run(
-            [sys.executable, str(SIPP_DIR / "make_users.py"), str(count), "127.0.0.1"],
-            stdout=out,
-            check=True,
-        )
-    return path
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+# --- the servers ---------------------------------------------------------------------------
 
 
 def add_users(database_url: str, count: int) -> None:
@@ -136,7 +180,6 @@ def add_users(database_url: str, count: int) -> None:
     created = datetime.now(UTC)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM users WHERE username LIKE 'user%'"))
-        conn.execute(text("DELETE FROM bindings"))
         rows = [
             {
                 "username": f"user{i:06d}",
@@ -150,6 +193,13 @@ def add_users(database_url: str, count: int) -> None:
         ]
         for start in range(0, len(rows), 5000):
             conn.execute(insert(User.__table__), rows[start : start + 5000])
+    engine.dispose()
+
+
+def clear_bindings(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM bindings"))
     engine.dispose()
 
 
@@ -188,18 +238,59 @@ def start_kamailio(work: Path, port: int) -> subprocess.Popen[bytes]:
     return process
 
 
+@contextmanager
+def running(
+    name: str, work: Path, port: int, database_url: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    process = (
+        start_ours(work, port, database_url) if name == "autoprov" else start_kamailio(work, port)
+    )
+    try:
+        time.sleep(1)
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# --- SIPp ----------------------------------------------------------------------------------
+
+
+def make_users_csv(work: Path, count: int) -> Path:
+    path = work / f"users-{count}.csv"
+    with path.open("w") as out:
+        subprocess.run(
+            [sys.executable, str(SIPP_DIR / "make_users.py"), str(count), "127.0.0.1"],
+            stdout=out,
+            check=True,
+        )
+    return path
+
+
+@dataclass
+class SippRun:
+    ok: int
+    failed: int
+    retransmissions: int
+    seconds: float
+    cpu: float
+    times_ms: list[float]
+
+
 def run_sipp(
-    work: Path,
+    run_dir: Path,
     users: Path,
     port: int,
+    local_port: int,
     transport: str,
     rate: int,
     calls: int,
-    tag: str,
-) -> tuple[int, int, float, list[float]]:
-    """(successful, failed, seconds, response times in ms)."""
-    run_dir = work / tag
-    run_dir.mkdir(exist_ok=True)
+) -> SippRun:
+    run_dir.mkdir(parents=True, exist_ok=True)
     scenario = run_dir / "register_digest.xml"
     shutil.copy(SIPP_DIR / "register_digest.xml", scenario)
     stats = run_dir / "stats.csv"
@@ -209,30 +300,45 @@ def run_sipp(
         "-inf", str(users),
         f"127.0.0.1:{port}",
         "-i", "127.0.0.1",
+        "-p", str(local_port),
         "-t", "u1" if transport == "udp" else "t1",
         "-r", str(rate),
         "-m", str(calls),
         "-l", str(max(rate * 5, 1000)),
         "-nostdin",
-        "-timeout", "120s",
+        "-timeout", f"{max(60, 3 * calls // max(rate, 1))}s",
         "-recv_timeout", "10s",
-        "-trace_stat", "-stf", str(stats), "-fd", "60",
+        "-trace_stat", "-stf", str(stats), "-fd", "1",
         "-trace_rtt", "-rtt_freq", "1000",
         "-trace_err", "-error_file", str(run_dir / "errors.log"),
     ]  # fmt: skip
     started = time.monotonic()
-    subprocess.run(command, cwd=run_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sipp = subprocess.Popen(
+        command, cwd=run_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _, _, usage = os.wait4(sipp.pid, 0)
+    sipp.returncode = 0
     seconds = time.monotonic() - started
     with stats.open() as handle:
         rows = list(csv.DictReader(handle, delimiter=";"))
-    last = rows[-1]
-    ok, failed = int(last["SuccessfulCall(C)"]), int(last["FailedCall(C)"])
+    last = rows[-1] if rows else {}
     times: list[float] = []
     for rtt in run_dir.glob("*_rtt.csv"):
         with rtt.open() as handle:
-            for row in csv.DictReader(handle, delimiter=";"):
-                times.append(float(row["response_time_ms"]))
-    return ok, failed, seconds, times
+            times += [
+                float(row["response_time_ms"]) for row in csv.DictReader(handle, delimiter=";")
+            ]
+    return SippRun(
+        ok=int(last.get("SuccessfulCall(C)", 0)),
+        failed=int(last.get("FailedCall(C)", 0)),
+        retransmissions=int(last.get("Retransmissions(C)", 0)),
+        seconds=seconds,
+        cpu=usage.ru_utime + usage.ru_stime,
+        times_ms=times,
+    )
+
+
+# --- trials --------------------------------------------------------------------------------
 
 
 def trial(
@@ -241,48 +347,95 @@ def trial(
     server: str,
     pid: int,
     port: int,
+    local_port: int,
     transport: str,
     rate: int,
+    *,
     seconds: int,
 ) -> Trial:
     before = cpu_seconds(pid)
-    ok, failed, elapsed, times = run_sipp(
-        work, users, port, transport, rate, rate * seconds, f"{server}-{transport}-{rate}"
+    sipp = run_sipp(
+        work / f"{server}-{transport}-{rate}",
+        users,
+        port,
+        local_port,
+        transport,
+        rate,
+        rate * seconds,
     )
     used = cpu_seconds(pid) - before
+    times = sipp.times_ms
     p99 = statistics.quantiles(times, n=100)[98] if len(times) >= 100 else float("nan")
-    return Trial(server, transport, rate, ok, failed, elapsed, p99, used * 1000 / max(ok, 1))
+    ok = max(sipp.ok, 1)
+    time.sleep(2)  # let retransmissions and queues drain before the next trial
+    return Trial(
+        server=server,
+        transport=transport,
+        rate=rate,
+        ok=sipp.ok,
+        failed=sipp.failed,
+        retransmissions=sipp.retransmissions,
+        seconds=sipp.seconds,
+        p99_ms=p99,
+        server_cpu_us=used * 1e6 / ok,
+        sipp_cpu_us=sipp.cpu * 1e6 / ok,
+        sipp_core=sipp.cpu / sipp.seconds if sipp.seconds else 0.0,
+        seconds_asked=seconds,
+    )
 
 
 def find_best(
-    work: Path,
-    users: Path,
-    server: str,
-    pid: int,
-    port: int,
-    transport: str,
-    args: argparse.Namespace,
+    run: Callable[[int], Trial], rates: list[int], refinements: int
 ) -> tuple[Trial | None, list[Trial]]:
-    trials = []
-    best = None
-    for rate in args.rates:
-        result = trial(work, users, server, pid, port, transport, rate, args.seconds)
+    """Climb the rates until a trial fails, then bisect between the last pass and that rate."""
+    trials: list[Trial] = []
+    best: Trial | None = None
+    failed_at: int | None = None
+    for rate in rates:
+        result = run(rate)
         trials.append(result)
-        print(
-            f"  {server:9} {transport} rate {rate:6}/s: ok {result.ok} failed {result.failed} "
-            f"achieved {result.achieved:7.0f}/s p99 {result.p99_ms:6.1f} ms "
-            f"cpu {result.cpu_ms_per_reg:.3f} ms/reg",
-            flush=True,
-        )
-        if result.failed or result.ok < rate * args.seconds:
+        print(result.line(), flush=True)
+        if not result.passed:
+            failed_at = rate
             break
         best = result
-        time.sleep(2)  # let retransmission timers and transactions drain
+    for _ in range(refinements):
+        low = best.rate if best is not None else 0
+        if failed_at is None or failed_at - low <= max(100, low // 10):
+            break
+        rate = (low + failed_at) // 2 // 50 * 50
+        result = run(rate)
+        trials.append(result)
+        print(result.line(), flush=True)
+        if result.passed:
+            best = result
+        else:
+            failed_at = rate
     return best, trials
 
 
-def load_bindings(work: Path, users: Path, port: int, count: int, rate: int) -> None:
-    run_sipp(work, users, port, "udp", rate, count, f"load-{port}")
+def measure_rss(
+    work: Path,
+    users: Path,
+    process: subprocess.Popen[bytes],
+    port: int,
+    local_port: int,
+    rate: int,
+    settle: float,
+) -> dict[str, float]:
+    idle = rss_bytes(process.pid)
+    count = sum(1 for line in users.open() if ";" in line)
+    sipp = run_sipp(work / f"rss-{port}", users, port, local_port, "udp", rate, count)
+    time.sleep(settle)  # UDP transactions (Timer J, 32 s) end, the write-behind catches up
+    loaded = rss_bytes(process.pid)
+    return {
+        "registered": sipp.ok,
+        "failed": sipp.failed,
+        "idle_bytes": idle,
+        "loaded_bytes": loaded,
+        "bytes_per_binding": (loaded - idle) / max(sipp.ok, 1),
+        "total_bytes_per_binding": loaded / max(sipp.ok, 1),
+    }
 
 
 def main() -> None:
@@ -290,16 +443,17 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--users", type=int, default=10_000)
-    parser.add_argument("--rss-users", type=int, default=100_000)
-    parser.add_argument("--rss-rate", type=int, default=2000)
+    parser.add_argument("--rss-users", type=int, default=100_000, help="0 skips the RSS part")
+    parser.add_argument("--rss-rate", type=int, default=1000, help="rate of the RSS load")
     parser.add_argument("--seconds", type=int, default=10, help="length of each fixed-rate trial")
     parser.add_argument(
         "--rates", type=lambda s: [int(x) for x in s.split(",")],
-        default=[1000, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 12000, 15000],
+        default=[500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 12000, 15000],
     )  # fmt: skip
+    parser.add_argument("--refine", type=int, default=2, help="bisection steps after a failure")
     parser.add_argument("--transports", default="udp,tcp")
+    parser.add_argument("--servers", default=",".join(SERVERS))
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
-    parser.add_argument("--no-kamailio", action="store_true")
     parser.add_argument("--json", type=Path, help="write the results here too")
     args = parser.parse_args()
 
@@ -309,45 +463,40 @@ def main() -> None:
     print(f"work dir {work}; database {database_url.split('@')[-1]}", flush=True)
     add_users(database_url, max(args.users, args.rss_users))
     users = make_users_csv(work, args.users)
+    local_port = free_port()
+    results: dict[str, object] = {"load_average_start": load_average()}
 
-    servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
-    try:
+    for name in args.servers.split(","):
         port = free_port()
-        servers["autoprov"] = (start_ours(work, port, database_url), port)
-        if not args.no_kamailio:
-            kport = free_port()
-            servers["kamailio"] = (start_kamailio(work, kport), kport)
-        results: dict[str, object] = {}
-        for transport in args.transports.split(","):
-            for name, (process, server_port) in servers.items():
-                best, _ = find_best(work, users, name, process.pid, server_port, transport, args)
-                results[f"{name}/{transport}"] = (
-                    best.__dict__ | {"achieved": best.achieved} if best else None
-                )
-        big = make_users_csv(work, args.rss_users)
-        for name, (process, server_port) in servers.items():
-            idle = rss_bytes(process.pid)
-            load_bindings(work, big, server_port, args.rss_users, args.rss_rate)
-            time.sleep(35)  # let UDP transactions (Timer J, 32 s) end before measuring
-            loaded = rss_bytes(process.pid)
-            results[f"{name}/rss"] = {"before": idle, "after": loaded, "bindings": args.rss_users}
+        clear_bindings(database_url)
+        with running(name, work, port, database_url) as process:
+            for transport in args.transports.split(","):
+                run = partial(
+                    trial, work, users, name, process.pid, port, local_port, transport,
+                    seconds=args.seconds,
+                )  # fmt: skip
+                best, trials = find_best(run, args.rates, args.refine)
+                results[f"{name}/{transport}"] = {
+                    "best": asdict(best) | {"achieved": best.achieved} if best else None,
+                    "trials": [asdict(t) | {"achieved": t.achieved} for t in trials],
+                }
+        if args.rss_users:
+            clear_bindings(database_url)
+            big = make_users_csv(work, args.rss_users)
+            with running(name, work, port, database_url) as process:
+                rss = measure_rss(work, big, process, port, local_port, args.rss_rate, 40.0)
+            results[f"{name}/rss"] = rss
             print(
-                f"  {name:9} RSS {idle / 2**20:.1f} MiB idle -> {loaded / 2**20:.1f} MiB with "
-                f"{args.rss_users} bindings: {loaded / args.rss_users:.0f} B/binding total, "
-                f"{(loaded - idle) / args.rss_users:.0f} B/binding added",
+                f"  {name:8} RSS {rss['idle_bytes'] / 2**20:.1f} MiB idle -> "
+                f"{rss['loaded_bytes'] / 2**20:.1f} MiB with {rss['registered']} bindings "
+                f"({rss['failed']} failed): {rss['bytes_per_binding']:.0f} B/binding added, "
+                f"{rss['total_bytes_per_binding']:.0f} B/binding in all",
                 flush=True,
             )
-        print(json.dumps(results, indent=2))
-        if args.json:
-            args.json.write_text(json.dumps(results, indent=2))
-    finally:
-        for process, _ in servers.values():
-            process.send_signal(signal.SIGTERM)
-        for process, _ in servers.values():
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    results["load_average_end"] = load_average()
+    print(json.dumps(results, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

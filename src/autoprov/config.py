@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     auth_fail_limit: int = 10
     auth_fail_window: int = 60
     nonce_ttl: int = 300
+    digest_algorithms: list[str] = Field(default_factory=lambda: ["MD5", "SHA-256"])
+    """What the registrar's 401 challenge offers, one WWW-Authenticate header each, in order.
+    ``["MD5"]`` suits clients that give up on a challenge they cannot answer (baresip 1.0)."""
     register_plugins: list[str] = Field(default_factory=lambda: ["autoprovision"])
     binding_flush_interval: float = 0.5
 
@@ -97,6 +100,17 @@ class Settings(BaseSettings):
         for net in value:
             ipaddress.ip_network(net, strict=False)
         return value
+
+    @field_validator("digest_algorithms")
+    @classmethod
+    def _check_digest_algorithms(cls, value: list[str]) -> list[str]:
+        cleaned = [v.strip().upper() for v in value]
+        if not cleaned or len(set(cleaned)) != len(cleaned):
+            raise ValueError("list each digest algorithm once, at least one")
+        for algorithm in cleaned:
+            if algorithm not in ("MD5", "SHA-256"):
+                raise ValueError(f"not a digest algorithm: {algorithm!r} (MD5, SHA-256)")
+        return cleaned
 
     @field_validator("polycom_ouis")
     @classmethod

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -34,8 +35,12 @@ from autoprov.sip.digest import verify as verify_response
 log = logging.getLogger("autoprov.registrar")
 
 ALGORITHMS = ("MD5", "SHA-256")
-"""Offered in this order: MD5 first, because many phones (and SIPp) answer the first challenge
-they see and know no other; clients that prefer SHA-256 pick it from the second header."""
+"""Offered by default in this order: MD5 first, because many phones (and SIPp) answer the
+first challenge they see and know no other; clients that prefer SHA-256 pick it from the
+second header. Some clients fail on any challenge they cannot answer: offer only MD5 to them."""
+
+
+_NONCE_MARK = "\x00"
 
 
 class Verdict(Enum):
@@ -52,6 +57,10 @@ class AuthResult:
     username: str = ""
 
 
+_THROTTLED = AuthResult(Verdict.THROTTLED)
+_CHALLENGE = AuthResult(Verdict.CHALLENGE)
+
+
 class Authenticator:
     def __init__(
         self,
@@ -59,27 +68,35 @@ class Authenticator:
         credentials: CredentialCache,
         nonces: NonceKeeper,
         throttle: AuthThrottle,
+        algorithms: Sequence[str] = ALGORITHMS,
     ) -> None:
         self.realm = realm
+        self._algorithms = tuple(algorithms)
         self._credentials = credentials
         self._nonces = nonces
         self._throttle = throttle
         # checked instead of a missing user's password, so both take the same work
         self._decoy_password = secrets.token_urlsafe(18)
+        # a challenge differs from the next only by its nonce (base64url: nothing to quote),
+        # so each is written once around a mark and the nonce goes in its place
+        self._templates = {
+            stale: [
+                make_challenge(realm, _NONCE_MARK, algorithm, stale=stale).split(_NONCE_MARK)
+                for algorithm in self._algorithms
+            ]
+            for stale in (False, True)
+        }
 
     def challenge_headers(self, now: float, *, stale: bool = False) -> list[tuple[str, str]]:
         nonce = self._nonces.make(now)
-        return [
-            ("WWW-Authenticate", make_challenge(self.realm, nonce, algorithm, stale=stale))
-            for algorithm in ALGORITHMS
-        ]
+        return [("WWW-Authenticate", nonce.join(parts)) for parts in self._templates[stale]]
 
     def authenticate(self, request: Request, ip: str, now: float) -> AuthResult:
         if self._throttle.ip_blocked(ip, now):
-            return AuthResult(Verdict.THROTTLED)
+            return _THROTTLED
         offered = self._credentials_for_realm(request)
         if offered is None:
-            return AuthResult(Verdict.CHALLENGE)
+            return _CHALLENGE
         username = offered.username
         if self._throttle.user_blocked(username, now):
             return AuthResult(Verdict.THROTTLED, username)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, and_, bindparam, delete, select
+from sqlalchemy import Engine, Executable, String, Table, and_, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,21 @@ from autoprov.storage.models import Binding as BindingRow
 
 log = logging.getLogger("autoprov.registrar")
 
-BATCH_ROWS = 1000
+_COLUMNS = (
+    "aor",
+    "contact",
+    "expires_at",
+    "call_id",
+    "cseq",
+    "q",
+    "instance",
+    "source",
+    "transport",
+    "user_agent",
+    "display_name",
+    "updated_at",
+)
+"""What `_row` writes: the ``bindings`` columns but ``id``."""
 
 
 def _source(binding: Binding) -> str:
@@ -41,6 +56,23 @@ def _split_source(source: str) -> tuple[str, int]:
     return host, int(port) if port.isdigit() else 0
 
 
+_FREE_TEXT_LENGTH = {
+    name: cast(String, BindingRow.__table__.c[name].type).length or 0
+    for name in ("user_agent", "display_name")
+}
+
+
+def _free_text(value: str, column: str) -> str:
+    """A User-Agent or display name as its column can hold it, whatever the phone sent: UTF-8
+    (octets that are not become U+FFFD), no NUL (PostgreSQL text has none), no longer than the
+    column. One phone's odd text must not fail every flush; memory keeps the original."""
+    length = _FREE_TEXT_LENGTH[column]
+    if len(value) <= length and value.isascii() and "\x00" not in value:
+        return value
+    text = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text.replace("\x00", "\ufffd")[:length]
+
+
 def _row(binding: Binding) -> dict[str, Any]:
     return {
         "aor": binding.aor,
@@ -52,8 +84,8 @@ def _row(binding: Binding) -> dict[str, Any]:
         "instance": binding.instance,
         "source": _source(binding),
         "transport": binding.transport,
-        "user_agent": binding.user_agent,
-        "display_name": binding.display_name,
+        "user_agent": _free_text(binding.user_agent, "user_agent"),
+        "display_name": _free_text(binding.display_name, "display_name"),
         "updated_at": binding.updated_at,
     }
 
@@ -85,34 +117,41 @@ def load_bindings(engine: Engine, now: float) -> list[Binding]:
         return bindings
 
 
+@cache
+def _statements(dialect: str) -> tuple[Executable, Executable]:
+    """The upsert and the delete, built once per dialect so that SQLAlchemy compiles each
+    once (its statement cache) and every flush is one executemany per statement."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = cast(Table, BindingRow.__table__)
+    statement = insert(table)
+    excluded = statement.excluded
+    upsert = statement.on_conflict_do_update(
+        index_elements=["aor", "contact"],
+        set_={name: excluded[name] for name in _COLUMNS if name not in ("aor", "contact")},
+        where=table.c.updated_at <= excluded.updated_at,
+    )
+    removal = delete(table).where(
+        and_(
+            table.c.aor == bindparam("d_aor"),
+            table.c.contact == bindparam("d_contact"),
+            table.c.updated_at <= bindparam("d_updated_at"),
+        )
+    )
+    return upsert, removal
+
+
 def write_batch(engine: Engine, batch: JournalBatch) -> None:
     """Blocking: call from a thread. All or nothing."""
-    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-    table = cast(Table, BindingRow.__table__)
-    rows = [_row(b) for b in batch.upserts.values()]
-    with Session(engine) as session, session.begin():
-        for start in range(0, len(rows), BATCH_ROWS):
-            statement = insert(table).values(rows[start : start + BATCH_ROWS])
-            excluded = statement.excluded
-            statement = statement.on_conflict_do_update(
-                index_elements=["aor", "contact"],
-                set_={name: excluded[name] for name in rows[0] if name not in ("aor", "contact")},
-                where=table.c.updated_at <= excluded.updated_at,
-            )
-            session.execute(statement)
+    upsert, removal = _statements(engine.dialect.name)
+    with engine.begin() as connection:
+        if batch.upserts:
+            connection.execute(upsert, [_row(b) for b in batch.upserts.values()])
         if batch.deletes:
-            removal = delete(table).where(
-                and_(
-                    table.c.aor == bindparam("d_aor"),
-                    table.c.contact == bindparam("d_contact"),
-                    table.c.updated_at <= bindparam("d_updated_at"),
-                )
-            )
             params = [
                 {"d_aor": aor, "d_contact": contact, "d_updated_at": updated_at}
                 for (aor, contact), updated_at in batch.deletes.items()
             ]
-            session.connection().execute(removal, params)
+            connection.execute(removal, params)
 
 
 class WriteBehind:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from autoprov.sip import grammar
 from autoprov.sip.errors import SIPError
 from autoprov.sip.events import Request, Response
-from autoprov.sip.headers import Headers, check_field
+from autoprov.sip.headers import Headers, check_field, split_values
 from autoprov.sip.reasons import reason_phrase
 from autoprov.sip.uri import AbsoluteURI, SipURI, parse_uri
 from autoprov.sip.values import NameAddr, Via, parse_name_addr, parse_via
@@ -103,7 +103,7 @@ def _echoed(
     to_tag: str | None,
     source: tuple[str, int] | None,
 ) -> list[tuple[str, str]]:
-    fields = [("Via", value) for value in headers.get_all("Via")]
+    fields = [("Via", value) for value in split_values(headers.by_key("via"))]
     if source is not None and vias:
         fields[0] = ("Via", str(stamp_via(vias[0], *source)))
     for name, key in _ECHOED:

@@ -11,6 +11,7 @@ the message is framed, so a malformed one is rejected at parse time.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from autoprov.sip.accessors import (
     SingleHeader,
 )
 from autoprov.sip.errors import ParseError
-from autoprov.sip.headers import Headers
+from autoprov.sip.headers import Headers, split_values
 from autoprov.sip.uri import AbsoluteURI, SipURI
 from autoprov.sip.values import (
     CSeq,
@@ -73,16 +74,11 @@ class _Message(HeaderCache):
 
     @Computed
     def via(self) -> tuple[Via, ...]:
-        return tuple(parse_via(value) for value in self.headers.get_all("Via"))
+        return _vias(self.headers.by_key("via"))
 
     @Computed
     def _contact_list(self) -> tuple[bool, tuple[NameAddr, ...]]:
-        values = self.headers.get_all("Contact")
-        if "*" not in values:
-            return False, tuple(parse_contact(value) for value in values)
-        if len(values) > 1:
-            raise ParseError("Contact: * must be the only contact")
-        return True, ()
+        return _contact_list(self.headers.by_key("contact"))
 
     @property
     def contacts(self) -> tuple[NameAddr, ...]:
@@ -127,21 +123,60 @@ class _Message(HeaderCache):
         """Raise the `ParseError` (400) a server answers with when Via, From, To, Call-ID or
         CSeq is missing, repeated or malformed, or the framing headers disagree (RFC 3261
         8.1.1, RFC 4475 3.3.8-3.3.9). Max-Forwards may be absent (RFC 2543 peers)."""
+        if _VALID in self._cache:
+            return
         if not self.via:
             raise ParseError("Missing Via header")
         _ = (self.from_, self.to, self.call_id, self.cseq, self.max_forwards, self.expires)
         _ = (self.content_length, self._contact_list)
 
     def _check_present(self) -> None:
-        """Parse what is there once: malformed headers fail here, absent or repeated ones
-        are left to the accessors (and `validate`)."""
-        _ = self.via, self._contact_list
-        by_key = self.headers.by_key
+        """Parse what is there once, for the parser: malformed headers fail here, absent or
+        repeated ones are left to the accessors (and `validate`). The values go straight into
+        the cache, and a message found complete is marked valid, so that `validate` and the
+        accessors afterwards only read the cache (this runs for every message received)."""
+        index = self.headers._values
         cache = self._cache
+        vias = cache["via"] = _vias(index.get("via", ()))
+        cache["_contact_list"] = _contact_list(index.get("contact", ()))
+        complete = bool(vias)
         for header in self._SINGLE_VALUED:
-            values = by_key(header.key)
-            if len(values) == 1:
+            values = index.get(header.key)
+            if values is None:
+                complete = complete and not isinstance(header, RequiredHeader)
+            elif len(values) == 1:
                 cache[header.attr] = header.read(self, values)
+            else:
+                complete = False
+        lengths = index.get("content-length")
+        if lengths is None:
+            cache["content_length"] = None
+        elif len(lengths) == 1:
+            cache["content_length"] = parse_content_length(lengths[0])
+        else:
+            complete = False  # left to the accessor, which tells agreeing from conflicting
+        if "require" not in index:
+            cache["require"] = ()
+        if complete:
+            cache[_VALID] = True
+
+
+_VALID = "_valid"
+"""Cache key: `validate` has nothing to say about this message."""
+
+
+def _vias(values: Sequence[str]) -> tuple[Via, ...]:
+    return tuple([parse_via(value) for value in split_values(values)])
+
+
+def _contact_list(values: Sequence[str]) -> tuple[bool, tuple[NameAddr, ...]]:
+    """``(star, contacts)`` from the Contact fields."""
+    items = split_values(values)
+    if "*" not in items:
+        return False, tuple([parse_contact(item) for item in items])
+    if len(items) > 1:
+        raise ParseError("Contact: * must be the only contact")
+    return True, ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from autoprov.sip import grammar
 
@@ -156,32 +157,57 @@ def split_list(value: str) -> list[str]:
             return items
 
 
+def split_values(values: Sequence[str]) -> list[str]:
+    """The items of the fields of one list-valued header, in order (empty fields skipped)."""
+    if len(values) == 1 and values[0] and "," not in values[0]:
+        return [values[0]]  # one field, one item (field values are stripped already)
+    items: list[str] = []
+    for value in values:
+        if value:
+            items += split_list(value)
+    return items
+
+
 def check_field(name: str, value: str) -> tuple[str, str]:
     """A caller-supplied field, canonically named: the name must be a token and the value one
     line (no CR or LF, which would let a value inject headers)."""
-    if not _TOKEN.fullmatch(name):
-        raise ValueError(f"invalid header name {name!r}")
     if "\r" in value or "\n" in value:
         raise ValueError(f"header {name} value spans lines")
-    return canonical_name(name)[0], value.strip(" \t")
+    return _spelling(name), value.strip(" \t")
+
+
+@lru_cache(maxsize=1024)
+def _spelling(name: str) -> str:
+    """The canonical spelling of a valid header name (a program uses a handful of names, over
+    and over: the check runs once per name)."""
+    if not _TOKEN.fullmatch(name):
+        raise ValueError(f"invalid header name {name!r}")
+    return canonical_name(name)[0]
 
 
 @dataclass(frozen=True, slots=True, init=False)
 class Headers:
-    """The header fields of a message, in order; equal when the fields are."""
+    """The header fields of a message, in order; equal when the fields are.
+
+    The lookup index is built on the first lookup: a response is usually written out without
+    anyone looking anything up in it."""
 
     fields: tuple[tuple[str, str], ...]
-    _index: dict[str, list[str]] = field(repr=False, compare=False)
+    _index: dict[str, list[str]] | None = field(repr=False, compare=False)
 
     def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
         """Build from ``(name, value)`` pairs; see `check_field`."""
-        self._fill([check_field(name, value) for name, value in pairs])
+        object.__setattr__(
+            self, "fields", tuple([check_field(name, value) for name, value in pairs])
+        )
+        object.__setattr__(self, "_index", None)
 
     @classmethod
     def _trusted(cls, fields: list[tuple[str, str]]) -> Headers:
         """Fields already checked and canonically named (copied from a parsed message)."""
         headers = object.__new__(cls)
-        headers._fill(fields)
+        object.__setattr__(headers, "fields", tuple(fields))
+        object.__setattr__(headers, "_index", None)
         return headers
 
     @classmethod
@@ -192,43 +218,43 @@ class Headers:
         object.__setattr__(headers, "_index", index)
         return headers
 
-    def _fill(self, fields: list[tuple[str, str]]) -> None:
-        index: dict[str, list[str]] = {}
-        for name, value in fields:
-            index.setdefault(name.lower(), []).append(value)
-        object.__setattr__(self, "fields", tuple(fields))
-        object.__setattr__(self, "_index", index)
+    @property
+    def _values(self) -> dict[str, list[str]]:
+        """Lower-cased canonical name -> values, in order."""
+        index = self._index
+        if index is None:
+            index = {}
+            for name, value in self.fields:
+                index.setdefault(name.lower(), []).append(value)
+            object.__setattr__(self, "_index", index)
+        return index
 
     def get(self, name: str) -> str | None:
         """The first field's value as received (not split), or None."""
-        values = self._index.get(canonical_name(name)[1])
+        values = self._values.get(canonical_name(name)[1])
         return values[0] if values else None
 
     def get_all(self, name: str) -> list[str]:
         """Every value: one per field, list-valued headers split into their items."""
         key = canonical_name(name)[1]
-        values = self._index.get(key)
+        values = self._values.get(key)
         if not values:
             return []
         if key not in LIST_HEADERS:
             return list(values)
-        items: list[str] = []
-        for value in values:
-            if value:
-                items += split_list(value)
-        return items
+        return split_values(values)
 
     def by_key(self, key: str) -> Sequence[str]:
         """Values of every field whose canonical name, lower-cased, is ``key``: the fast way
         in for names known in advance (``"call-id"``, not ``"i"``)."""
-        return self._index.get(key, ())
+        return self._values.get(key, ())
 
     def fields_of(self, name: str) -> list[str]:
         """The values of every field with this name, unsplit."""
-        return list(self._index.get(canonical_name(name)[1], ()))
+        return list(self._values.get(canonical_name(name)[1], ()))
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and canonical_name(name)[1] in self._index
+        return isinstance(name, str) and canonical_name(name)[1] in self._values
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self.fields)

@@ -17,6 +17,9 @@ _PLAIN_PARAMS = re.compile(
     rf"(?:[ \t]*;[ \t]*{grammar.TOKEN}(?:[ \t]*=[ \t]*[{grammar.TOKEN_CHARS}:\[\]]+)?)*[ \t]*"
 )
 _PLAIN_VALUE = re.compile(rf"[{grammar.TOKEN_CHARS}:\[\]]+")
+_PLAIN_PARAM = re.compile(
+    rf";[ \t]*({grammar.TOKEN})(?:[ \t]*=[ \t]*([{grammar.TOKEN_CHARS}:\[\]]+))?"
+)
 _QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
 
 
@@ -31,7 +34,10 @@ def find_param(params: Params, name: str) -> str | None:
 
 def has_param(params: Params, name: str) -> bool:
     key = name.lower()
-    return any(pname == key for pname, _ in params)
+    for pname, _ in params:  # noqa: SIM110 - a plain loop: a generator costs more here
+        if pname == key:
+            return True
+    return False
 
 
 def unquote_string(quoted: str) -> str:
@@ -47,11 +53,9 @@ def quote_string(text: str) -> str:
 def parse_params(text: str, start: int = 0) -> Params:
     """Parse ``text[start:]`` as ``*( SEMI generic-param )`` up to the end of the string."""
     if text.find('"', start) < 0 and _PLAIN_PARAMS.fullmatch(text, start):
-        params_list: list[tuple[str, str | None]] = []
-        for item in text[start:].split(";")[1:]:
-            name, equals, value = item.partition("=")
-            params_list.append((name.strip(" \t").lower(), value.strip(" \t") if equals else None))
-        return tuple(params_list)
+        # checked as a whole: now each parameter in one C call (a value is never empty)
+        found = _PLAIN_PARAM.findall(text, start)
+        return tuple([(name.lower(), value or None) for name, value in found])
     params: list[tuple[str, str | None]] = []
     end = len(text)
     pos = start

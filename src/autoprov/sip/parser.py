@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from autoprov.sip import grammar
 from autoprov.sip.errors import (
@@ -47,8 +46,6 @@ _FOLDING = re.compile(grammar.FOLDING)
 _TOKEN = re.compile(grammar.TOKEN)
 _SIP_VERSION = re.compile(grammar.SIP_VERSION)
 _STATUS_CODE = re.compile(grammar.STATUS_CODE)
-# A server sees few distinct Request-URIs (its own domain), so parsed ones are kept.
-_request_uri = lru_cache(maxsize=256)(parse_uri)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +78,7 @@ class Head:
         message: Request | Response
         if self.is_request:
             method, uri_text = _request_line(self.start_line)
-            message = Request(method, _request_uri(uri_text), self.headers, body)
+            message = Request(method, parse_uri(uri_text), self.headers, body)
         else:
             status_code, reason = _status_line(self.start_line)
             message = Response(status_code, reason, self.headers, body)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from urllib.parse import quote, unquote
 
 from autoprov.sip import grammar
@@ -31,7 +32,15 @@ def _unescape(text: str) -> str:
     return unquote(text, errors="surrogateescape") if "%" in text else text
 
 
+@cache
+def _plain(safe: str) -> re.Pattern[str]:
+    """Text that `quote` would leave as it is (its always-safe set plus ``safe``)."""
+    return re.compile(rf"[A-Za-z0-9_.~\-{re.escape(safe)}]*")
+
+
 def _escape(text: str, safe: str) -> str:
+    if _plain(safe).fullmatch(text):  # the usual case, and far cheaper than quote()
+        return text
     return quote(text, safe=safe, errors="surrogateescape")
 
 
@@ -60,25 +69,30 @@ class SipURI:
         return self.host if self.port is None else f"{self.host}:{self.port}"
 
     def __str__(self) -> str:
-        parts = [self.scheme, ":"]
-        if self.user is not None:
-            parts.append(_escape(self.user, _USER_SAFE))
-            if self.password is not None:
-                parts += [":", _escape(self.password, _PASSWORD_SAFE)]
-            parts.append("@")
-        parts.append(self.host_port)
-        for name, value in self.params:
-            parts += [";", _escape(name, _PARAM_SAFE)]
-            if value is not None:
-                parts += ["=", _escape(value, _PARAM_SAFE)]
-        if self.headers:
-            parts.append("?")
-            parts.append(
-                "&".join(
-                    f"{_escape(n, _HNV_SAFE)}={_escape(v, _HNV_SAFE)}" for n, v in self.headers
-                )
-            )
-        return "".join(parts)
+        return _sip_uri_text(self)
+
+
+@lru_cache(maxsize=4096)
+def _sip_uri_text(uri: SipURI) -> str:
+    """The text of a SIP URI, components escaped again. Cached: parsed URIs are cached and
+    shared, so a server writes the same few (its own, its phones' contacts) over and over."""
+    parts = [uri.scheme, ":"]
+    if uri.user is not None:
+        parts.append(_escape(uri.user, _USER_SAFE))
+        if uri.password is not None:
+            parts += [":", _escape(uri.password, _PASSWORD_SAFE)]
+        parts.append("@")
+    parts.append(uri.host_port)
+    for name, value in uri.params:
+        parts += [";", _escape(name, _PARAM_SAFE)]
+        if value is not None:
+            parts += ["=", _escape(value, _PARAM_SAFE)]
+    if uri.headers:
+        parts.append("?")
+        parts.append(
+            "&".join(f"{_escape(n, _HNV_SAFE)}={_escape(v, _HNV_SAFE)}" for n, v in uri.headers)
+        )
+    return "".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +109,12 @@ class AbsoluteURI:
 URI = SipURI | AbsoluteURI
 
 
+@lru_cache(maxsize=4096)
 def parse_uri(text: str) -> SipURI | AbsoluteURI:
-    """Parse a URI; raise `ParseError` when it is not one (whitespace, ``<>``, bad escapes)."""
+    """Parse a URI; raise `ParseError` when it is not one (whitespace, ``<>``, bad escapes).
+
+    Results are immutable and cached: a server sees its own Request-URI in every request,
+    and a phone's AOR in both its From and its To."""
     if "%" in text and _BAD_ESCAPE.search(text):
         raise ParseError(f"Invalid escape in URI {excerpt(text)}")
     scheme, colon, rest = text.partition(":")

@@ -199,25 +199,37 @@ def parse_contact(text: str) -> NameAddr:
 
 
 def parse_via(text: str) -> Via:
-    match = _VIA.match(text)
+    semi = text.find(";")  # sent-by holds no ";", so the first one starts the parameters
+    if semi < 0:
+        protocol, transport, host, port = _sent_protocol_and_by(text)
+        return Via(protocol, transport, host, port)
+    protocol, transport, host, port = _sent_protocol_and_by(text[:semi])
+    params = parse_params(text, semi)
+    rport = find_param(params, "rport")
+    if rport is not None and (not _DIGITS.fullmatch(rport) or _number(rport) > 65535):
+        raise ParseError(f"Invalid rport in Via {excerpt(text)}")
+    return Via(protocol, transport, host, port, params)
+
+
+@lru_cache(maxsize=4096)
+def _sent_protocol_and_by(text: str) -> tuple[str, str, str, int | None]:
+    """``sent-protocol LWS sent-by``: the part of a Via before its parameters, the same in
+    every request from one sender (only the branch changes), hence the cache."""
+    match = _VIA.fullmatch(text)
     if match is None:
         raise ParseError(f"Invalid Via {excerpt(text)}")
     port = match["port"]
     if port is not None and int(port) > 65535:
         raise ParseError(f"Port out of range in Via {excerpt(text)}")
-    params = parse_params(text, match.end())
-    rport = find_param(params, "rport")
-    if rport is not None and (not _DIGITS.fullmatch(rport) or _number(rport) > 65535):
-        raise ParseError(f"Invalid rport in Via {excerpt(text)}")
-    return Via(
-        protocol=f"{match['name'].upper()}/{match['version']}",
-        transport=match["transport"].upper(),
-        host=match["host"],
-        port=None if port is None else int(port),
-        params=params,
+    return (
+        f"{match['name'].upper()}/{match['version']}",
+        match["transport"].upper(),
+        match["host"],
+        None if port is None else int(port),
     )
 
 
+@lru_cache(maxsize=4096)
 def parse_cseq(text: str) -> CSeq:
     match = _CSEQ.fullmatch(text)
     if match is None:
@@ -228,12 +240,14 @@ def parse_cseq(text: str) -> CSeq:
     return CSeq(seq, match["method"])
 
 
+@lru_cache(maxsize=4096)
 def parse_call_id(text: str) -> str:
     if not _CALL_ID.fullmatch(text):
         raise ParseError(f"Invalid Call-ID {excerpt(text)}")
     return text
 
 
+@lru_cache(maxsize=4096)
 def parse_delta_seconds(text: str) -> int:
     """Expires header and Contact ``expires``: seconds, capped at 2**32-1 (RFC 3261 20.19,
     RFC 4475 3.1.2.4); a malformed value counts as 3600, as RFC 3261 20.10 and 20.19 ask."""
@@ -242,6 +256,7 @@ def parse_delta_seconds(text: str) -> int:
     return min(_number(text), MAX_SEQ)
 
 
+@lru_cache(maxsize=4096)
 def parse_max_forwards(text: str) -> int:
     """RFC 3261 8.1.1.6: an integer in the range 0-255."""
     value = _number(text) if _DIGITS.fullmatch(text) else 256
@@ -250,6 +265,7 @@ def parse_max_forwards(text: str) -> int:
     return value
 
 
+@lru_cache(maxsize=4096)
 def parse_content_length(text: str) -> int:
     if not _DIGITS.fullmatch(text):
         raise ParseError(f"Invalid Content-Length {excerpt(text)}")

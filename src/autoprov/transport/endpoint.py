@@ -24,7 +24,7 @@ from autoprov.sip import (
     serialize,
 )
 from autoprov.transport.peer import Channel, Peer, RequestHandler
-from autoprov.transport.transactions import ServerTransactions
+from autoprov.transport.transactions import ServerTransactions, transaction_key
 
 log = logging.getLogger("autoprov.transport")
 
@@ -53,9 +53,8 @@ class SipEndpoint:
         transactions = self.server_transactions
         try:
             message.validate()
-            known = transactions.match(message, peer)
-            if known is not None:
-                known.retransmit(channel)
+            key = transaction_key(message)
+            if transactions.retransmit(key, channel, peer.transport):
                 return
             response = self._handler.handle_request(message, peer.transport, peer.host, peer.port)
         except SIPError as error:
@@ -69,7 +68,7 @@ class SipEndpoint:
             return
         data = serialize(response)
         channel.send(data, peer)
-        transactions.answered(message, peer, channel, data)
+        transactions.answered(key, peer, data)
 
     def reject(self, error: SIPError, peer: Peer, channel: Channel) -> None:
         self.bad_messages += 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import ssl
 import time
 
@@ -21,6 +22,7 @@ log = logging.getLogger("autoprov.transport")
 SWEEP_INTERVAL = 0.5
 """How often finished server transactions are forgotten (Timer J granularity)."""
 SHUTDOWN_TIMEOUT = 5.0
+UDP_RECEIVE_BUFFER = 4 * 1024 * 1024
 
 
 class SipServer:
@@ -51,6 +53,10 @@ class SipServer:
             lambda: UdpProtocol(self.endpoint), local_addr=(host, port)
         )
         self._udp = udp
+        # Room for a burst, or for a pause of the event loop (a garbage collection), without
+        # dropping datagrams: the kernel caps it at net.core.rmem_max.
+        udp_socket = udp_transport.get_extra_info("socket")
+        udp_socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RECEIVE_BUFFER)
         udp_port = udp_transport.get_extra_info("sockname")[1]
         self.addresses.append(f"udp:{host}:{udp_port}")
         # TCP on the same port as UDP (RFC 3261 18: a server listens on both)

@@ -2,14 +2,19 @@
 
 Every request here is answered at once with a final response, so a transaction lives in the
 Completed state: a retransmission of its request gets the same bytes again, the application
-never sees it twice. Timer J (64*T1 over UDP, zero over TCP/TLS) ends it. The timers sit in
-one heap swept by the server about twice a second: no timer object per transaction.
+never sees it twice. Timer J (64*T1 over UDP, zero over TCP/TLS) ends it. Timer J is the same
+for every transaction, so they end in the order they began: a FIFO queue swept by the server
+about twice a second holds the deadlines, with no timer object per transaction.
+
+At thousands of requests a second, Timer J keeps a few hundred thousand transactions alive.
+Each is kept as tuples of strings, bytes and numbers only, which the garbage collector stops
+tracking, so that they do not lengthen its passes.
 """
 
 from __future__ import annotations
 
-import heapq
 import time
+from collections import deque
 
 from autoprov.sip import MAGIC_COOKIE, Request
 from autoprov.transport.peer import Channel, Peer
@@ -19,19 +24,6 @@ TIMER_J = 64 * T1
 RELIABLE = frozenset({"tcp", "tls"})
 
 TransactionKey = tuple[str, ...]
-
-
-class CompletedTransaction:
-    __slots__ = ("channel", "peer", "response")
-
-    def __init__(self, peer: Peer, channel: Channel, response: bytes) -> None:
-        self.peer = peer
-        self.channel = channel
-        self.response = response
-
-    def retransmit(self, channel: Channel) -> None:
-        """Answer the retransmitted request again, on whatever channel it came."""
-        channel.send(self.response, self.peer)
 
 
 def transaction_key(request: Request) -> TransactionKey:
@@ -51,34 +43,44 @@ def transaction_key(request: Request) -> TransactionKey:
     )
 
 
+Completed = tuple[bytes, str, int]
+"""The response sent, and the host and port it went to."""
+
+
 class ServerTransactions:
     def __init__(self) -> None:
-        self._completed: dict[TransactionKey, CompletedTransaction] = {}
-        self._timers: list[tuple[float, TransactionKey]] = []
+        self._completed: dict[TransactionKey, Completed] = {}
+        self._deadlines: deque[tuple[float, TransactionKey]] = deque()
 
     def __len__(self) -> int:
         return len(self._completed)
 
-    def match(self, request: Request, peer: Peer) -> CompletedTransaction | None:
-        return self._completed.get(transaction_key(request))
+    def retransmit(self, key: TransactionKey, channel: Channel, transport: str) -> bool:
+        """Answer a retransmitted request again, on whatever channel it came, when it belongs
+        to a completed transaction (see `transaction_key`)."""
+        completed = self._completed.get(key)
+        if completed is None:
+            return False
+        response, host, port = completed
+        channel.send(response, Peer(transport, host, port))
+        return True
 
-    def answered(self, request: Request, peer: Peer, channel: Channel, response: bytes) -> None:
+    def answered(self, key: TransactionKey, peer: Peer, response: bytes) -> None:
         if peer.transport in RELIABLE:
             return  # Timer J is zero: the transaction ends as it answers
-        key = transaction_key(request)
-        self._completed[key] = CompletedTransaction(peer, channel, response)
-        heapq.heappush(self._timers, (time.monotonic() + TIMER_J, key))
+        self._completed[key] = (response, peer.host, peer.port)
+        self._deadlines.append((time.monotonic() + TIMER_J, key))
 
     def expire(self, now: float) -> int:
         """Forget the transactions whose Timer J fired."""
-        timers, completed = self._timers, self._completed
+        deadlines, completed = self._deadlines, self._completed
         ended = 0
-        while timers and timers[0][0] <= now:
-            _, key = heapq.heappop(timers)
+        while deadlines and deadlines[0][0] <= now:
+            _, key = deadlines.popleft()
             if completed.pop(key, None) is not None:
                 ended += 1
         return ended
 
     def clear(self) -> None:
         self._completed.clear()
-        self._timers.clear()
+        self._deadlines.clear()

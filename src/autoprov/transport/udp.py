@@ -26,7 +26,9 @@ class UdpProtocol(asyncio.DatagramProtocol):
         self._transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
-        self._endpoint.receive_datagram(data, Peer("udp", str(addr[0]), int(str(addr[1]))), self)
+        # (host, port) for IPv4, (host, port, flowinfo, scope_id) for IPv6
+        peer = Peer("udp", cast(str, addr[0]), cast(int, addr[1]))
+        self._endpoint.receive_datagram(data, peer, self)
 
     def send(self, data: bytes, peer: Peer) -> None:
         transport = self._transport

@@ -29,6 +29,8 @@ async def _until_up(client: httpx.AsyncClient) -> None:
 async def test_assigning_a_line_reaches_the_notifier_then_the_service_stops(
     settings: Settings,
 ) -> None:
+    # The notifier looks again for a missing contact for 30 flush intervals: keep that short.
+    settings = settings.model_copy(update={"binding_flush_interval": 0.05})
     service = asyncio.create_task(run(settings))
     base = f"http://127.0.0.1:{settings.api_port}"
     async with httpx.AsyncClient(base_url=base, auth=ADMIN, timeout=10) as client:

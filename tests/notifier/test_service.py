@@ -75,6 +75,12 @@ async def _settled(engine: Engine) -> tuple[str | None, str | None]:
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # The notifier looks again for a missing contact for 30 flush intervals: keep that short.
+    return settings.model_copy(update={"binding_flush_interval": 0.05})
+
+
+@pytest.fixture
 async def notifier(settings: Settings, engine: Engine) -> AsyncIterator[CheckSyncNotifier]:
     notifier = CheckSyncNotifier(settings, engine, timers=FAST)
     await notifier.start()
@@ -197,6 +203,26 @@ async def test_a_silent_phone_times_out(notifier: CheckSyncNotifier, engine: Eng
         status = await _settled(engine)
     assert status == ("timeout", f"no answer from 127.0.0.1:{phone.port}")
     assert len(phone.received) > 3
+
+
+async def test_a_contact_written_after_the_assignment_is_still_reached(
+    notifier: CheckSyncNotifier, engine: Engine
+) -> None:
+    # Assigned the moment it appeared: its binding is not in the database yet (the registrar
+    # writes behind), and its auto-provisioning binding is retired only once found.
+    _add_phone(engine, users=("1001",))
+    with fake_phone(200) as phone:
+        notifier.resync(MAC)
+        await asyncio.sleep(0.15)
+        with Session(engine) as session:
+            assert _sync(engine)[0] == SyncStatus.PENDING.value
+            assert not session.scalars(select(RegistrarCommand)).all()
+        _register(engine, AUTOPROVISION_USER, phone.port, display_name=f"ABCD-{MAC}")
+        assert (await _settled(engine))[0] == "ok"
+    assert len(phone.received) == 1
+    with Session(engine) as session:
+        (command,) = session.scalars(select(RegistrarCommand)).all()
+    assert command.kind == CommandKind.REMOVE_BINDINGS.value
 
 
 async def test_an_error_answer_is_an_error(notifier: CheckSyncNotifier, engine: Engine) -> None:

@@ -2,10 +2,11 @@
 
 ``resync(mac)`` only schedules: the API calls it from its worker threads right after a commit.
 On the notifier's event loop each re-sync marks the phone ``pending``, finds its registered
-contacts, sends each a check-sync NOTIFY as a non-INVITE client transaction (retransmitted
-over UDP by Timer E until an answer or Timer F), and writes the outcome to the phone. A
-second ``resync`` of a phone whose re-sync is under way runs once more after it: the phone
-may have read its configuration before the latest change.
+contacts (looking again for a few seconds while there are none yet), sends each a check-sync
+NOTIFY as a non-INVITE client transaction (retransmitted over UDP by Timer E until an answer
+or Timer F), and writes the outcome to the phone. A second ``resync`` of a phone whose re-sync
+is under way runs once more after it: the phone may have read its configuration before the
+latest change.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ class Outcome:
     status: SyncStatus
     detail: str
 
+
+CONTACT_WAIT_FACTORS = (2, 4, 8, 16)
+"""Pauses between looks for a phone's contact, in binding flush intervals."""
 
 _PRECEDENCE = (SyncStatus.OK, SyncStatus.ERROR, SyncStatus.TIMEOUT)
 
@@ -109,12 +113,26 @@ class CheckSyncNotifier:
             self._again.discard(mac)
             self._schedule(mac)
 
+    def _contact_waits(self) -> list[float]:
+        """Pauses before each further look for a phone's contact. A registration reaches the
+        database on the registrar's next write-behind flush, so a phone assigned the moment it
+        appeared in the inventory may not be found at first: look again, 2 to 16 flush
+        intervals apart (15 s in all by default), before settling on no-contact."""
+        interval = self._settings.binding_flush_interval
+        return [interval * factor for factor in CONTACT_WAIT_FACTORS]
+
     async def _resync(self, mac: str) -> None:
         try:
-            targets = await asyncio.to_thread(self._begin, mac)
-            if targets is None:
-                log.warning("resync-unknown-phone mac=%s", quote(mac))
-                return
+            waits = self._contact_waits()
+            while True:
+                last_look = not waits
+                targets = await asyncio.to_thread(self._begin, mac, last_look)
+                if targets is None:
+                    log.warning("resync-unknown-phone mac=%s", quote(mac))
+                    return
+                if targets or last_look:
+                    break
+                await asyncio.sleep(waits.pop(0))
             outcome = summarize(list(await asyncio.gather(*(self._notify(t) for t in targets))))
             await asyncio.to_thread(
                 record_status, self._engine, mac, outcome.status, outcome.detail
@@ -129,11 +147,12 @@ class CheckSyncNotifier:
             "resync mac=%s status=%s detail=%s", mac, outcome.status.value, quote(outcome.detail)
         )
 
-    def _begin(self, mac: str) -> list[Target] | None:
+    def _begin(self, mac: str, last_look: bool) -> list[Target] | None:
         """Mark the phone pending and find its contacts, in one transaction.
 
         A phone with lines no longer needs its auto-provisioning binding; the registrars are
-        told to drop it here, after its contact was read, so the NOTIFY can still reach it."""
+        told to drop it here, once its contact was read (or on the last look), so the NOTIFY
+        can still reach it."""
         with Session(self._engine) as session, session.begin():
             phone = session.scalar(select(Phone).where(Phone.mac == mac))
             if phone is None:
@@ -144,7 +163,7 @@ class CheckSyncNotifier:
                 .values(sync_status=SyncStatus.PENDING.value, sync_detail="", sync_at=utcnow())
             )
             targets = find_targets(session, phone, time.time())
-            if phone.lines:
+            if phone.lines and (targets or last_look):
                 post_command(
                     session,
                     CommandKind.REMOVE_BINDINGS,

@@ -40,6 +40,17 @@ class Inventory:
     def session(self) -> Session:
         return session_factory(self.engine)()
 
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session committed at the end of the block; an inventory error raised in it
+        commits nothing and ends the command with its message (exit status 1)."""
+        with self.session() as session:
+            try:
+                yield session
+            except InventoryError as exc:
+                fail(exc)
+            session.commit()
+
 
 def load_settings() -> Settings:
     try:

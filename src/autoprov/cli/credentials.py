@@ -34,11 +34,10 @@ def rotate_password() -> None:
     their next boot, and their re-registrations fail until then.
     """
     with open_inventory() as inventory:
-        with inventory.session() as session:
+        with inventory.transaction() as session:
             rotate_autoprovision_password(session)
             post_credentials_changed(session)
             found = load_secrets(session, inventory.settings)
-            session.commit()
         path = inventory.settings.data_dir / CONFIG_FILE_NAME
         write_config_file(path, inventory.settings, found)
     console.print(f"auto-provisioning password rotated; {path} rewritten")

@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from autoprov.cli.common import console, fail, open_inventory, request_resyncs
-from autoprov.inventory.errors import InventoryError
+from autoprov.cli.common import console, open_inventory, request_resyncs
 from autoprov.inventory.lines import assign_line, unassign_line
 from autoprov.inventory.phones import PhoneQuery, get_phone, list_phones
 from autoprov.inventory.records import PhoneRecord
@@ -34,11 +33,8 @@ def list_(
 ) -> None:
     """List phones."""
     query = PhoneQuery(search=search, unassigned=unassigned, sort=sort, limit=LIST_LIMIT)
-    with open_inventory() as inventory, inventory.session() as session:
-        try:
-            page = list_phones(session, query)
-        except InventoryError as exc:
-            fail(exc)
+    with open_inventory() as inventory, inventory.transaction() as session:
+        page = list_phones(session, query)
     table = Table(
         "MAC",
         "ID",
@@ -75,12 +71,8 @@ def assign(
 ) -> None:
     """Put a user on a phone; the phone re-syncs into its new profile."""
     with open_inventory() as inventory:
-        with inventory.session() as session:
-            try:
-                phone = assign_line(session, mac, username, position)
-            except InventoryError as exc:
-                fail(exc)
-            session.commit()
+        with inventory.transaction() as session:
+            phone = assign_line(session, mac, username, position)
         console.print(f"{username} is on {phone.mac}: {_lines(phone)}")
         request_resyncs(inventory, [phone.mac])
 
@@ -92,12 +84,8 @@ def unassign(
 ) -> None:
     """Take a user off a phone; the phone re-syncs."""
     with open_inventory() as inventory:
-        with inventory.session() as session:
-            try:
-                phone = unassign_line(session, mac, username)
-            except InventoryError as exc:
-                fail(exc)
-            session.commit()
+        with inventory.transaction() as session:
+            phone = unassign_line(session, mac, username)
         console.print(f"{username} is off {phone.mac}: {_lines(phone)}")
         request_resyncs(inventory, [phone.mac])
 
@@ -106,10 +94,7 @@ def unassign(
 def restart(mac: Annotated[str, typer.Argument(help="The phone's MAC, any spelling")]) -> None:
     """Ask a phone to re-sync (reboot and fetch its configuration), through the running API."""
     with open_inventory() as inventory:
-        with inventory.session() as session:
-            try:
-                phone = get_phone(session, mac)
-            except InventoryError as exc:
-                fail(exc)
+        with inventory.transaction() as session:
+            phone = get_phone(session, mac)
         if not request_resyncs(inventory, [phone.mac]):
             raise typer.Exit(1)

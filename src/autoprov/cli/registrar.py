@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import signal
-from collections.abc import Callable
-
 import typer
 
 from autoprov.cli.common import errors, load_settings
-from autoprov.config import Settings
 from autoprov.logs import setup_logging
-from autoprov.registrar.service import run
-
-
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop when installed (it comes with uvicorn[standard]): a faster event loop."""
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
+from autoprov.registrar import service
+from autoprov.runtime import run, until_signalled
 
 
 def _print_addresses(addresses: list[str]) -> None:
     typer.echo("SIP registrar listening on " + ", ".join(addresses), err=True)
-
-
-async def _until_signalled(settings: Settings) -> None:
-    task = asyncio.create_task(run(settings, on_ready=_print_addresses))
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, task.cancel)
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
 
 
 def registrar() -> None:
@@ -43,8 +20,7 @@ def registrar() -> None:
     settings = load_settings()
     setup_logging(settings.log_level)
     try:
-        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-            runner.run(_until_signalled(settings))
+        run(until_signalled(service.run(settings, on_ready=_print_addresses)))
     except OSError as exc:
         errors.print(f"[red]error:[/red] cannot start the registrar: {exc}", highlight=False)
         raise typer.Exit(1) from None

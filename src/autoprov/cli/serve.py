@@ -9,8 +9,6 @@ child with SIGTERM, waits for it, and exits 0.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import importlib
 import logging
 import multiprocessing
@@ -22,7 +20,6 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
-from urllib.parse import quote
 
 import typer
 from pydantic import ValidationError
@@ -33,7 +30,9 @@ from sqlalchemy.engine import make_url
 from autoprov.config import Settings
 from autoprov.inventory.bootstrap import CONFIG_FILE_NAME, Secrets, bootstrap
 from autoprov.logs import setup_logging
+from autoprov.polycom.bootserver import boot_server_url
 from autoprov.provisioning.documents import provisioning_base_url
+from autoprov.runtime import run, until_signalled
 from autoprov.storage.db import engine_for
 
 log = logging.getLogger("autoprov.serve")
@@ -59,19 +58,7 @@ def run_child(target: str, settings: Settings) -> None:
     setup_logging(settings.log_level)
     module, _, attribute = target.partition(":")
     service: ServiceMain = getattr(importlib.import_module(module), attribute)
-    asyncio.run(_until_stopped(service(settings)))
-
-
-async def _until_stopped(service: Coroutine[Any, Any, None]) -> None:
-    task = asyncio.ensure_future(service)
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        # The parent's sentinel becomes readable when it dies, even by SIGKILL: no orphans.
-        loop.add_reader(parent.sentinel, task.cancel)
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    run(until_signalled(service(settings), signals=(signal.SIGTERM,)))
 
 
 @dataclass
@@ -150,11 +137,9 @@ def _line(console: Console, label: str, value: str, note: str = "") -> None:
 def print_welcome(console: Console, settings: Settings, found: Secrets) -> None:
     """Where phones and administrators should point; the values a new user needs first."""
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    scheme, _, address = provisioning_base_url(settings).partition("://")
-    credentials = (
-        f"{quote(found.provision_user, safe='')}:{quote(found.provision_password, safe='')}"
+    boot_url = boot_server_url(
+        provisioning_base_url(settings), found.provision_user, found.provision_password
     )
-    boot_url = f"{scheme}://{credentials}@{address}/"
     console.print(Text("autoprov is starting", style="bold green"), soft_wrap=True)
     _line(console, "DHCP option 66", boot_url)
     _line(console, "DHCP option 160", boot_url, "(the custom boot-server option, if you use it)")

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvloop
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from autoprov.config import AUTOPROVISION_USER, Settings
+from autoprov.runtime import run
 from autoprov.simulate.fleet import DEFAULT_MODELS, UnknownModel
 from autoprov.simulate.report import summarize, summary_tables
 from autoprov.simulate.results import PhoneResult
@@ -155,10 +155,7 @@ def simulate(
     except (ConfigError, UnknownModel, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from None
     _raise_open_file_limit()
-    # uvloop's event loop costs the fleet less CPU than asyncio's own; every core counts when
-    # the simulator shares the host with the server it loads.
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        results = runner.run(_simulate(config, console))
+    results = run(_simulate(config, console))
     summary = summarize(results)
     for table in summary_tables(summary):
         console.print(table)

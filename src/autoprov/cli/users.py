@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from autoprov.cli.common import console, fail, open_inventory, request_resyncs
-from autoprov.inventory.errors import InventoryError
+from autoprov.cli.common import console, open_inventory, request_resyncs
 from autoprov.inventory.users import create_user, delete_user, generate_password, list_users
 
 app = typer.Typer(help="SIP users (the username is the extension).", no_args_is_help=True)
@@ -26,12 +25,8 @@ def add(
 ) -> None:
     """Add a user."""
     chosen = password or generate_password()
-    with open_inventory() as inventory, inventory.session() as session:
-        try:
-            create_user(session, username, chosen, display_name)
-        except InventoryError as exc:
-            fail(exc)
-        session.commit()
+    with open_inventory() as inventory, inventory.transaction() as session:
+        create_user(session, username, chosen, display_name)
     console.print(f"user {username} added")
     if password is None:
         console.print(f"password: {chosen}", highlight=False)
@@ -58,12 +53,8 @@ def list_(
 def delete(username: Annotated[str, typer.Argument(help="The user to delete")]) -> None:
     """Delete a user. The phones it was on lose that line and are re-synced."""
     with open_inventory() as inventory:
-        with inventory.session() as session:
-            try:
-                macs = delete_user(session, username)
-            except InventoryError as exc:
-                fail(exc)
-            session.commit()
+        with inventory.transaction() as session:
+            macs = delete_user(session, username)
         console.print(f"user {username} deleted")
         if macs:
             console.print(f"unassigned from: {', '.join(macs)}")

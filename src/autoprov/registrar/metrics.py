@@ -12,6 +12,7 @@ class RegistrarMetrics:
         "auth_failures",
         "auth_throttled",
         "bad_requests",
+        "bindings_write_dropped",
         "plugin_calls_dropped",
         "plugin_errors",
         "registrations_failed",
@@ -33,6 +34,8 @@ class RegistrarMetrics:
         """Messages that could not be parsed."""
         self.plugin_calls_dropped = 0
         self.plugin_errors = 0
+        self.bindings_write_dropped = 0
+        """Binding changes the database refused for their data (kept in memory only)."""
 
     def snapshot(self) -> dict[str, float]:
         return {
@@ -45,5 +48,6 @@ class RegistrarMetrics:
             "registrar_bad_requests_total": self.bad_requests,
             "registrar_plugin_calls_dropped_total": self.plugin_calls_dropped,
             "registrar_plugin_errors_total": self.plugin_errors,
+            "registrar_bindings_write_dropped_total": self.bindings_write_dropped,
             "registrar_bindings": self._bindings(),
         }

@@ -4,7 +4,14 @@ Every ``binding_flush_interval`` seconds the journal is drained and written in o
 from a thread: upserts keyed by ``(aor, contact)``, deletes of what this process removed.
 Several registrar processes may share one database, so neither statement touches a row another
 process wrote later: an upsert only overwrites an older row, a delete only removes a row no
-newer than the binding this process dropped. A failed write is put back and retried.
+newer than the binding this process dropped. A write that fails for want of the database
+(down, locked, restarting) is put back whole and retried. A write the database refuses for
+the data it carries is split until the refused rows are isolated: those are dropped from
+persistence (logged and counted; memory keeps them), the rest are written.
+
+Only the free text (User-Agent, display name) is cleaned to fit its column. Key and identity
+values (AOR, Contact, Call-ID, +sip.instance) are stored as they are or not at all: a
+cleaned copy would come back at the next start as a different binding than the phone's.
 """
 
 from __future__ import annotations
@@ -12,16 +19,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Engine, Executable, String, Table, and_, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from autoprov.logs import quote
-from autoprov.registrar.journal import BindingJournal, JournalBatch
+from autoprov.registrar.journal import BindingJournal, JournalBatch, RowKey
 from autoprov.registrar.location import Binding
+from autoprov.registrar.metrics import RegistrarMetrics
 from autoprov.storage.models import Binding as BindingRow
 
 log = logging.getLogger("autoprov.registrar")
@@ -99,18 +109,18 @@ def load_bindings(engine: Engine, now: float) -> list[Binding]:
             host, port = _split_source(row.source)
             bindings.append(
                 Binding(
-                    aor=row.aor,
+                    aor=sys.intern(row.aor),  # shared as in `Registrar` (one string each)
                     contact=row.contact,
                     expires_at=row.expires_at,
                     call_id=row.call_id,
                     cseq=row.cseq,
                     q=row.q,
                     instance=row.instance,
-                    source_host=host,
+                    source_host=sys.intern(host),
                     source_port=port,
                     transport=row.transport,
-                    user_agent=row.user_agent,
-                    display_name=row.display_name,
+                    user_agent=sys.intern(row.user_agent),
+                    display_name=sys.intern(row.display_name),
                     updated_at=row.updated_at,
                 )
             )
@@ -154,11 +164,52 @@ def write_batch(engine: Engine, batch: JournalBatch) -> None:
             connection.execute(removal, params)
 
 
+_REFUSED_DATA = (DataError, IntegrityError, ValueError)
+"""What a write raises when the database or its driver cannot take a value (PostgreSQL's
+NUL in text, a value too long for its column, a str with surrogate escapes that does not
+encode as UTF-8: the driver's ``UnicodeEncodeError``). Anything else (operational,
+connection, missing table) is about the database, not the rows."""
+
+
+def _halves(batch: JournalBatch) -> tuple[JournalBatch, JournalBatch]:
+    upserts = list(batch.upserts.items())
+    deletes = list(batch.deletes.items())
+    cut = len(batch) // 2
+    cut_deletes = max(0, cut - len(upserts))
+    return (
+        JournalBatch(dict(upserts[:cut]), dict(deletes[:cut_deletes])),
+        JournalBatch(dict(upserts[cut:]), dict(deletes[cut_deletes:])),
+    )
+
+
+def write_isolating(engine: Engine, batch: JournalBatch) -> list[tuple[RowKey, Exception]]:
+    """Blocking: call from a thread. Write ``batch``; if the database refuses its data, write
+    each half apart, down to single rows, and return the rows refused with the reason. Any
+    other failure propagates, so that the caller retries the whole batch (rewriting a row is
+    harmless: upserts and deletes only move a row forward in time)."""
+    try:
+        write_batch(engine, batch)
+    except _REFUSED_DATA as exc:
+        if len(batch) == 1:
+            [key] = [*batch.upserts, *batch.deletes]
+            return [(key, exc)]
+        first, second = _halves(batch)
+        return write_isolating(engine, first) + write_isolating(engine, second)
+    return []
+
+
 class WriteBehind:
-    def __init__(self, engine: Engine, journal: BindingJournal, interval: float) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        journal: BindingJournal,
+        interval: float,
+        metrics: RegistrarMetrics | None = None,
+    ) -> None:
         self._engine = engine
         self._journal = journal
         self._interval = interval
+        self._metrics = metrics
         self._stopping = asyncio.Event()
         self._failing = False
 
@@ -177,14 +228,23 @@ class WriteBehind:
             return True
         batch = self._journal.drain()
         try:
-            await asyncio.to_thread(write_batch, self._engine, batch)
+            refused = await asyncio.to_thread(write_isolating, self._engine, batch)
         except Exception as exc:
             self._journal.requeue(batch)
             if not self._failing:
                 log.error("bindings-write-failed pending=%d error=%s", len(batch), quote(exc))
             self._failing = True
             return False
+        for (aor, contact), error in refused:
+            log.error(
+                "bindings-write-dropped aor=%s contact=%s error=%s",
+                quote(aor),
+                quote(contact),
+                quote(error),
+            )
+        if self._metrics is not None:
+            self._metrics.bindings_write_dropped += len(refused)
         if self._failing:
-            log.info("bindings-write-recovered written=%d", len(batch))
+            log.info("bindings-write-recovered written=%d", len(batch) - len(refused))
         self._failing = False
         return True

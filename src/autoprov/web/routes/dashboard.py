@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
@@ -14,7 +13,8 @@ from autoprov.api.deps import SessionDep
 from autoprov.config import Settings
 from autoprov.inventory.phones import PhoneQuery, count_phones, list_phones
 from autoprov.inventory.registrations import registered_macs
-from autoprov.inventory.site import SiteSettings, load_site_settings
+from autoprov.inventory.site import load_site_settings
+from autoprov.polycom.bootserver import boot_server_url
 from autoprov.provisioning.documents import provisioning_base_url
 from autoprov.storage.models import Phone
 from autoprov.web.chart import daily_chart
@@ -26,14 +26,6 @@ router = APIRouter(route_class=UIRoute)
 CHART_DAYS = 14
 RECENT = 8
 REGISTERED_SLICE = 200
-
-
-def boot_server_url(site: SiteSettings, settings: Settings) -> str:
-    """The DHCP option 66/160 value: the provisioning server with its credentials (the same
-    value ``autoprov serve`` prints at start)."""
-    scheme, _, address = provisioning_base_url(settings).partition("://")
-    user, password = quote(site.provision_user, safe=""), quote(site.provision_password, safe="")
-    return f"{scheme}://{user}:{password}@{address}/"
 
 
 def count_registered(db: Session) -> int:
@@ -52,6 +44,7 @@ def dashboard(
     db: SessionDep,
 ) -> Response:
     settings: Settings = request.app.state.settings
+    site = load_site_settings(db, settings)
     counts = count_phones(db)
     now = datetime.now(UTC)
     since = datetime.combine(now.date() - timedelta(days=CHART_DAYS - 1), datetime.min.time(), UTC)
@@ -69,6 +62,8 @@ def dashboard(
             },
             "recent": list_phones(db, PhoneQuery(sort="-created", limit=RECENT)).items,
             "chart": daily_chart(created, now.date(), CHART_DAYS),
-            "boot_url": boot_server_url(load_site_settings(db, settings), settings),
+            "boot_url": boot_server_url(
+                provisioning_base_url(settings), site.provision_user, site.provision_password
+            ),
         },
     )

@@ -9,12 +9,14 @@ screen, opens the phone and creates its user in place. The phone page then shows
 without a reload, the check-sync answered and the phone registered as that user; the emulated
 phone has really rebooted and registered as the user. A restart from the page reboots it once
 more. The run saves screenshots of the dashboard, phone list (also at a phone's width) and
-phone pages to ``docs/screenshots/``.
+phone pages: to the directory ``AUTOPROV_SCREENSHOTS`` names (``docs/screenshots`` refreshes
+the documentation's), else to the test's temporary directory.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -31,7 +33,7 @@ from tests.web.forms import ADMIN_PASSWORD
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS_ENV = "AUTOPROV_SCREENSHOTS"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -65,14 +67,21 @@ async def stack(settings: Settings) -> AsyncIterator[Stack]:
         await running.stop()
 
 
-async def _screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    wanted = os.environ.get(SCREENSHOTS_ENV)
+    directory = Path(wanted) if wanted else tmp_path / "screenshots"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+async def _screenshot(page: Page, directory: Path, name: str) -> None:
+    await page.screenshot(path=directory / f"{name}.png", full_page=True)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_the_admin_finds_a_new_phone_by_its_id_and_gives_it_a_user(
-    browser: Browser, stack: Stack
+    browser: Browser, stack: Stack, screenshots: Path
 ) -> None:
     settings = stack.settings
     page = await browser.new_page(
@@ -112,9 +121,9 @@ async def test_the_admin_finds_a_new_phone_by_its_id_and_gives_it_a_user(
         await page.get_by_label("Search").press("Enter")
         await expect(page).to_have_url(re.compile(rf"q={unique_id.lower()}"))
         await expect(page.locator("#phones tbody tr")).to_have_count(1)
-        await _screenshot(page, "phones")
+        await _screenshot(page, screenshots, "phones")
         await page.set_viewport_size({"width": 390, "height": 844})  # a phone's width
-        await _screenshot(page, "phones-narrow")
+        await _screenshot(page, screenshots, "phones-narrow")
         await page.set_viewport_size({"width": 1280, "height": 860})
 
         await row.get_by_role("link", name=unique_id).click()
@@ -142,13 +151,13 @@ async def test_the_admin_finds_a_new_phone_by_its_id_and_gives_it_a_user(
         await expect(page.locator("#phone-sync time")).not_to_have_attribute("datetime", synced_at)
         await expect(page.locator("#phone-sync")).to_contain_text("ok")
         await expect(page.locator("#phone-registered")).to_have_text("yes as 1001")
-        await _screenshot(page, "phone")
+        await _screenshot(page, screenshots, "phone")
 
         await page.get_by_role("link", name="Dashboard").click()
         await expect(page.locator("#stat-total")).to_have_text("1")
         await expect(page.locator("#stat-unassigned")).to_have_text("0")
         await expect(page.locator("#stat-registered")).to_have_text("1")
-        await _screenshot(page, "dashboard")
+        await _screenshot(page, screenshots, "dashboard")
 
         # Keyboard only: the first Tab reaches the skip link, which jumps to the content.
         await page.keyboard.press("Tab")

@@ -184,3 +184,38 @@ def test_sorting_paging_and_total(stocked: Session) -> None:
     with pytest.raises(InvalidValue) as caught:
         list_phones(stocked, PhoneQuery(sort="password"))
     assert caught.value.field == "sort"
+
+
+def test_sorting_by_last_seen_puts_never_seen_last_both_ways(stocked: Session) -> None:
+    # The order the last-seen indexes (migration 0002) serve, ties broken by creation order.
+    early, late = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC)
+    update_phone(stocked, "0004f2000001", last_seen=late)
+    update_phone(stocked, "64167f000003", last_seen=early)
+    create_phone(stocked, "0004f2000004", "VVX_410", last_seen=early)
+    stocked.commit()
+    assert _macs(stocked, sort="last_seen") == [
+        "64167f000003",
+        "0004f2000004",
+        "0004f2000001",
+        "0004f2000002",
+    ]
+    assert _macs(stocked, sort="-last_seen") == [
+        "0004f2000001",
+        "0004f2000004",
+        "64167f000003",
+        "0004f2000002",
+    ]
+    page = list_phones(stocked, PhoneQuery(sort="-last_seen", unassigned=True, offset=1))
+    assert page.total == 3 and [p.mac for p in page.items] == ["0004f2000004", "0004f2000002"]
+
+
+def test_listed_phones_carry_their_lines_and_unique_ids(stocked: Session) -> None:
+    create_user(stocked, "1002", "secret-pass", "Back Desk")
+    assign_line(stocked, "64167f000003", "1002")
+    stocked.commit()
+    listed = {phone.mac: phone for phone in list_phones(stocked).items}
+    assert [
+        (line.username, line.position, line.display_name) for line in listed["64167f000003"].lines
+    ] == [("1001", 1, "Front Desk"), ("1002", 2, "Back Desk")]
+    assert listed["0004f2000001"].lines == ()
+    assert all(phone == get_phone(stocked, mac) for mac, phone in listed.items())

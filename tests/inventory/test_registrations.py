@@ -7,7 +7,13 @@ from sqlalchemy.orm import Session
 
 from autoprov.config import AUTOPROVISION_USER
 from autoprov.inventory.lines import assign_line
-from autoprov.inventory.phones import create_phone, get_phone, require_phone
+from autoprov.inventory.phones import (
+    PhoneQuery,
+    create_phone,
+    get_phone,
+    list_phones,
+    require_phone,
+)
 from autoprov.inventory.registrations import is_registered, list_registrations
 from autoprov.inventory.users import create_user
 from autoprov.storage.models import Binding
@@ -73,3 +79,21 @@ def test_expired_bindings_do_not_count_nor_list(session: Session, phone: str) ->
     page = list_registrations(session)
     assert page.total == 1 and page.items[0].aor == "1001"
     assert list_registrations(session, aor=AUTOPROVISION_USER).total == 0
+
+
+def test_a_listing_looks_registration_up_for_every_phone_of_the_page(
+    session: Session, phone: str
+) -> None:
+    other = "0004f2aabbcd"
+    create_phone(session, other, "VVX_150")
+    create_phone(session, "0004f2aabbce", "VVX_150")
+    session.commit()
+    _bind(session, AUTOPROVISION_USER, "192.0.2.11:5060", display_name=f"ABCD-{other}")
+    # The MAC must follow a dash, and a name shorter than a MAC is no match either.
+    _bind(session, AUTOPROVISION_USER, "192.0.2.12:5060", display_name="ABCD0004f2aabbce")
+    _bind(session, AUTOPROVISION_USER, "192.0.2.13:5060", display_name="-1")
+    assign_line(session, phone, "1001")
+    session.commit()
+    _bind(session, "1001", "192.0.2.10:5060")
+    registered = {p.mac: p.registered for p in list_phones(session, PhoneQuery()).items}
+    assert registered == {phone: True, other: True, "0004f2aabbce": False}

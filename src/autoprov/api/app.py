@@ -62,7 +62,7 @@ def create_app(settings: Settings, engine: Engine, *, resync: Resync | None = No
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
-    app.state.database = Database(sessions)
+    app.state.database = Database(sessions, one_writer=engine.dialect.name == "sqlite")
     app.state.resync = resync or log_resync
     app.state.authenticator = Authenticator.from_secrets(found)
     app.state.metrics = ApiMetrics(sessions)

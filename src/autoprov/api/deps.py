@@ -8,7 +8,9 @@ prefers a plain session.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
@@ -25,8 +27,11 @@ T = TypeVar("T")
 
 
 class Database:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], *, one_writer: bool = False) -> None:
+        """``one_writer``: run one writing unit of work at a time in this process (SQLite, which
+        takes one writer at a time anyway: its busy handler would poll and sleep instead)."""
         self._sessions = sessions
+        self._write_lock = threading.Lock() if one_writer else contextlib.nullcontext()
 
     async def read(self, work: Callable[[Session], T]) -> T:
         """``work(session)`` in a worker thread; nothing it did is committed."""
@@ -37,10 +42,12 @@ class Database:
         return await anyio.to_thread.run_sync(self._run, work, True)
 
     def _run(self, work: Callable[[Session], T], commit: bool) -> T:
-        with self._sessions() as session:
+        if not commit:
+            with self._sessions() as session:
+                return work(session)
+        with self._write_lock, self._sessions() as session:
             result = work(session)
-            if commit:
-                session.commit()
+            session.commit()
             return result
 
 

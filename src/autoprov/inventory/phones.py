@@ -6,21 +6,29 @@ several changes (and the registrar commands they post) land together or not at a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    SQLColumnExpression,
+    Table,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from autoprov.inventory.conflicts import insert_if_absent
 from autoprov.inventory.errors import Conflict, InvalidValue, NotFound
 from autoprov.inventory.keep import KEEP, Keep
 from autoprov.inventory.records import LineRecord, PhonePage, PhoneRecord, SyncRecord, as_utc
-from autoprov.inventory.registrations import registered_macs
-from autoprov.inventory.unique_ids import find_unique_id, reserve_unique_id
+from autoprov.inventory.registrations import PhoneAddress, registered_among
+from autoprov.inventory.unique_ids import claim_unique_id, find_unique_id
 from autoprov.inventory.validation import (
     DESCRIPTION_MAX,
     FIRMWARE_MAX,
@@ -33,19 +41,63 @@ from autoprov.inventory.validation import (
 from autoprov.polycom.models import find_model
 from autoprov.storage.models import Line, Phone, UniqueId, User, utcnow
 
+# Reads go through Core statements over the tables, built once (so compiled once): the ORM
+# would build, compile and load objects anew for every phone read back. Writes that change an
+# existing phone (update, lines, delete) keep the ORM's unit of work.
+_PHONES = cast(Table, Phone.__table__)
+_UNIQUE_IDS = cast(Table, UniqueId.__table__)
+_LINES = cast(Table, Line.__table__)
+_USERS = cast(Table, User.__table__)
+
 _UNIQUE_ID = (
-    select(UniqueId.uid).where(UniqueId.mac == Phone.mac).correlate(Phone).scalar_subquery()
+    select(_UNIQUE_IDS.c.uid)
+    .where(_UNIQUE_IDS.c.mac == _PHONES.c.mac)
+    .correlate(_PHONES)
+    .scalar_subquery()
 )
-"""A listed phone's unique ID: looked up for the rows of the page only, not for every row
-the filter scans (as a join would)."""
+"""A phone's unique ID as a sort key (a page's own IDs are read apart, in ``_PAGE_EXTRAS``)."""
+
+_RECORD_COLUMNS = (
+    _PHONES.c.id,
+    _PHONES.c.mac,
+    _PHONES.c.model,
+    _PHONES.c.ip,
+    _PHONES.c.firmware,
+    _PHONES.c.description,
+    _PHONES.c.created_at,
+    _PHONES.c.last_seen_at,
+    _PHONES.c.sync_status,
+    _PHONES.c.sync_detail,
+    _PHONES.c.sync_at,
+)
+_EXTRAS = (_UNIQUE_IDS.c.uid, _LINES.c.position, _USERS.c.username, _USERS.c.display_name)
+_WITH_EXTRAS = (
+    _PHONES.outerjoin(_UNIQUE_IDS, _UNIQUE_IDS.c.mac == _PHONES.c.mac)
+    .outerjoin(_LINES, _LINES.c.phone_id == _PHONES.c.id)
+    .outerjoin(_USERS, _USERS.c.id == _LINES.c.user_id)
+)
+"""Phones with their unique IDs and lines: a row per line, one row for a phone without."""
+_BY_MAC = (
+    select(*_RECORD_COLUMNS, *_EXTRAS)
+    .select_from(_WITH_EXTRAS)
+    .where(_PHONES.c.mac == bindparam("mac"))
+)
+"""One phone with its unique ID and its lines."""
+_PAGE_EXTRAS = (
+    select(_PHONES.c.id, *_EXTRAS)
+    .select_from(_WITH_EXTRAS)
+    .where(_PHONES.c.id.in_(bindparam("ids", expanding=True)))
+)
+"""The unique IDs and lines of a page's phones, read after the page: in the page query, the
+unique ID would be looked up for every row an offset skips too (PostgreSQL does so)."""
 
 SORT_COLUMNS: dict[str, SQLColumnExpression[Any]] = {
-    "mac": Phone.mac,
-    "model": Phone.model,
+    "mac": _PHONES.c.mac,
+    "model": _PHONES.c.model,
     "unique_id": _UNIQUE_ID,
-    "ip": Phone.ip,
-    "last_seen": Phone.last_seen_at,
-    "created": Phone.created_at,
+    "ip": _PHONES.c.ip,
+    "last_seen": _PHONES.c.last_seen_at,
+    "created": _PHONES.c.created_at,
 }
 SORT_FIELDS = tuple(sorted(SORT_COLUMNS)) + tuple(f"-{name}" for name in sorted(SORT_COLUMNS))
 
@@ -63,13 +115,54 @@ class PhoneQuery:
     limit: int = 50
 
 
-def _line_record(line: Line) -> LineRecord:
-    return LineRecord(
-        username=line.user.username, position=line.position, display_name=line.user.display_name
-    )
+class _PhoneColumns(Protocol):
+    """A phone's stored fields, from a loaded :class:`Phone` or a row of ``_RECORD_COLUMNS``."""
+
+    @property
+    def mac(self) -> str: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def ip(self) -> str | None: ...
+    @property
+    def firmware(self) -> str | None: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def last_seen_at(self) -> datetime | None: ...
+    @property
+    def sync_status(self) -> str | None: ...
+    @property
+    def sync_detail(self) -> str | None: ...
+    @property
+    def sync_at(self) -> datetime | None: ...
 
 
-def _record(phone: Phone, unique_id: str | None, registered: bool) -> PhoneRecord:
+@dataclass(frozen=True, slots=True)
+class _Inserted:
+    """The fields of a phone just inserted: known without reading it back."""
+
+    mac: str
+    model: str
+    ip: str | None
+    firmware: str | None
+    description: str
+    created_at: datetime
+    last_seen_at: datetime | None
+    sync_status: str | None = None
+    sync_detail: str | None = None
+    sync_at: datetime | None = None
+
+
+_Loaded = tuple[_PhoneColumns, str | None, tuple[LineRecord, ...]]
+"""A phone's fields, its unique ID and its lines."""
+
+
+def _record(
+    phone: _PhoneColumns, unique_id: str | None, lines: Iterable[LineRecord], registered: bool
+) -> PhoneRecord:
     model = find_model(phone.model)
     created = as_utc(phone.created_at)
     assert created is not None
@@ -81,7 +174,7 @@ def _record(phone: Phone, unique_id: str | None, registered: bool) -> PhoneRecor
         ip=phone.ip,
         firmware=phone.firmware,
         description=phone.description,
-        lines=tuple(_line_record(line) for line in sorted(phone.lines, key=lambda x: x.position)),
+        lines=tuple(sorted(lines, key=lambda line: line.position)),
         registered=registered,
         last_seen=as_utc(phone.last_seen_at),
         created=created,
@@ -91,10 +184,48 @@ def _record(phone: Phone, unique_id: str | None, registered: bool) -> PhoneRecor
     )
 
 
+def _records(session: Session, loaded: Sequence[_Loaded]) -> list[PhoneRecord]:
+    """Read shapes for phones read, registration looked up in bulk."""
+    addresses = [
+        PhoneAddress(phone.mac, phone.ip, frozenset(line.username for line in lines))
+        for phone, _, lines in loaded
+    ]
+    registered = registered_among(session, addresses)
+    return [_record(phone, uid, lines, phone.mac in registered) for phone, uid, lines in loaded]
+
+
+def _line_record(line: Line) -> LineRecord:
+    return LineRecord(
+        username=line.user.username, position=line.position, display_name=line.user.display_name
+    )
+
+
 def phone_records(session: Session, rows: Sequence[tuple[Phone, str | None]]) -> list[PhoneRecord]:
-    """Read shapes for loaded phones and their unique IDs, registration looked up in bulk."""
-    registered = registered_macs(session, [phone for phone, _ in rows])
-    return [_record(phone, uid, phone.mac in registered) for phone, uid in rows]
+    """Read shapes for loaded phones (their lines loaded) and their unique IDs."""
+    return _records(
+        session,
+        [(phone, uid, tuple(_line_record(line) for line in phone.lines)) for phone, uid in rows],
+    )
+
+
+def _reading(session: Session) -> Connection:
+    """The session's connection, with the session's pending changes flushed to it (Core
+    statements do not flush by themselves)."""
+    session.flush()
+    return session.connection()
+
+
+def _load(connection: Connection, mac: str) -> _Loaded | None:
+    """The phone with this (normalized) MAC, read afresh, in one statement."""
+    rows = connection.execute(_BY_MAC, {"mac": mac}).all()
+    if not rows:
+        return None
+    lines = tuple(
+        LineRecord(username=row.username, position=row.position, display_name=row.display_name)
+        for row in rows
+        if row.username is not None
+    )
+    return cast(_PhoneColumns, rows[0]), rows[0].uid, lines
 
 
 _WITH_LINES = selectinload(Phone.lines).joinedload(Line.user)
@@ -130,7 +261,11 @@ def phone_record(session: Session, phone: Phone) -> PhoneRecord:
 
 
 def get_phone(session: Session, mac: str) -> PhoneRecord:
-    return phone_records(session, [_require(session, mac)])[0]
+    normalized = check_mac(mac)
+    found = _load(_reading(session), normalized)
+    if found is None:
+        raise NotFound(f"no phone with MAC {normalized}", field="mac")
+    return _records(session, [found])[0]
 
 
 def create_phone(
@@ -151,37 +286,37 @@ def create_phone(
     when given, must be the one reserved for this MAC (409 naming ``unique_id`` otherwise).
     """
     normalized = check_mac(mac)
-    values: dict[str, Any] = {
-        "mac": normalized,
-        "model": check_model(model).ua_token,
-        "description": check_line(description, "description", DESCRIPTION_MAX),
-        "ip": None if ip is None else check_ip(ip),
-        "firmware": None if firmware is None else check_line(firmware, "firmware", FIRMWARE_MAX),
-        "last_seen_at": None if last_seen is None else check_timestamp(last_seen),
-        "created_at": utcnow(),
-    }
+    inserted = _Inserted(
+        mac=normalized,
+        model=check_model(model).ua_token,
+        description=check_line(description, "description", DESCRIPTION_MAX),
+        ip=None if ip is None else check_ip(ip),
+        firmware=None if firmware is None else check_line(firmware, "firmware", FIRMWARE_MAX),
+        last_seen_at=None if last_seen is None else check_timestamp(last_seen),
+        created_at=utcnow(),
+    )
+    connection = _reading(session)
     # Reading first keeps repeated creates of a known phone from taking the write lock.
-    found = _find(session, normalized)
+    found = _load(connection, normalized)
     created = False
     if found is None:
-        key = insert_if_absent(session, Phone, values)
-        if key is None:  # another process created it in the meantime: its phone it is
-            found = _find(session, normalized)
+        values = {field.name: getattr(inserted, field.name) for field in fields(inserted)}
+        if insert_if_absent(session, Phone, values) is None:
+            # Another process created it in the meantime: its phone it is.
+            found = _load(connection, normalized)
             assert found is not None
         else:
             # Uncommitted, so nobody can have put a line on it yet.
-            new_phone = session.get_one(Phone, key[0])
-            set_committed_value(new_phone, "lines", [])
-            found, created = (new_phone, None), True
-    phone, reserved = found
+            found, created = (inserted, None, ()), True
+    phone, reserved, lines = found
     if reserved is None:
-        reserved = reserve_unique_id(session, normalized)
+        reserved = claim_unique_id(session, normalized)
     if unique_id is not None and unique_id != reserved:
         raise Conflict(
             f"unique ID {unique_id} does not belong to {normalized} (its ID is {reserved})",
             field="unique_id",
         )
-    return phone_records(session, [(phone, reserved)])[0], created
+    return _records(session, [(phone, reserved, lines)])[0], created
 
 
 def update_phone(
@@ -239,19 +374,23 @@ def _search_condition(term: str, dialect: str) -> ColumnElement[bool]:
 
     # Uncorrelated subqueries: evaluated once per query, not once per phone.
     conditions = [
-        Phone.mac.in_(
-            select(UniqueId.mac).where(UniqueId.uid.contains(term.upper(), autoescape=True))
+        _PHONES.c.mac.in_(
+            select(_UNIQUE_IDS.c.mac).where(
+                _UNIQUE_IDS.c.uid.contains(term.upper(), autoescape=True)
+            )
         ),
-        matches(Phone.description),
-        matches(Phone.model),
-        Phone.id.in_(
-            select(Line.phone_id).join(User, User.id == Line.user_id).where(matches(User.username))
+        matches(_PHONES.c.description),
+        matches(_PHONES.c.model),
+        _PHONES.c.id.in_(
+            select(_LINES.c.phone_id)
+            .join(_USERS, _USERS.c.id == _LINES.c.user_id)
+            .where(matches(_USERS.c.username))
         ),
     ]
     # A MAC may be typed in any spelling, partially: "AA:BB" finds ...aabb...
     hex_digits = "".join(c for c in term.lower() if c not in ":-. ")
     if hex_digits and all(c in "0123456789abcdef" for c in hex_digits):
-        conditions.append(Phone.mac.contains(hex_digits))
+        conditions.append(_PHONES.c.mac.contains(hex_digits))
     return or_(*conditions)
 
 
@@ -264,45 +403,67 @@ def _order(sort: str) -> list[ColumnElement[Any]]:
         )
     ordered = column.desc() if sort.startswith("-") else column.asc()
     # Same order on SQLite and PostgreSQL (they disagree on where NULL goes by default).
-    return [ordered.nulls_last(), Phone.id.desc() if sort.startswith("-") else Phone.id.asc()]
+    return [ordered.nulls_last(), _PHONES.c.id.desc() if sort.startswith("-") else _PHONES.c.id]
 
 
 def _has_no_lines() -> ColumnElement[bool]:
-    return Phone.id.not_in(select(Line.phone_id))
+    return _PHONES.c.id.not_in(select(_LINES.c.phone_id))
+
+
+def _page_extras(
+    connection: Connection, ids: list[int]
+) -> dict[int, tuple[str | None, list[LineRecord]]]:
+    """Each phone's unique ID and lines, by phone id."""
+    extras: dict[int, tuple[str | None, list[LineRecord]]] = {}
+    if ids:
+        for phone_id, uid, position, username, display_name in connection.execute(
+            _PAGE_EXTRAS, {"ids": ids}
+        ):
+            lines = extras.setdefault(phone_id, (uid, []))[1]
+            if username is not None:
+                lines.append(LineRecord(username, position, display_name))
+    return extras
 
 
 def list_phones(session: Session, query: PhoneQuery = PhoneQuery()) -> PhonePage:
     if query.offset < 0 or query.limit < 0:
         raise InvalidValue("offset and limit must not be negative", field="offset")
     order = _order(query.sort)
+    connection = _reading(session)
     conditions: list[ColumnElement[bool]] = []
     if query.search:
-        dialect = session.get_bind().dialect.name
-        conditions.append(_search_condition(query.search, dialect))
+        conditions.append(_search_condition(query.search, connection.dialect.name))
     if query.unassigned:
         conditions.append(_has_no_lines())
     page = (
-        select(Phone, _UNIQUE_ID)
+        select(*_RECORD_COLUMNS)
         .where(*conditions)
         .order_by(*order)
         .offset(query.offset)
         .limit(query.limit)
-        .options(_WITH_LINES)
     )
     total: int | None = None
     if query.search:
         # A search scans every phone anyway and matches few: the total rides along with the
         # page. Otherwise it is counted apart, so the page query can stop after its page.
-        rows = session.execute(page.add_columns(func.count().over())).all()
+        rows = connection.execute(page.add_columns(func.count().over().label("total"))).all()
         if rows:
-            total = rows[0][2]
+            total = rows[0].total
         elif not query.offset:
             total = 0
     else:
-        rows = session.execute(page).all()
+        rows = connection.execute(page).all()
     if total is None:
-        total = session.scalar(select(func.count(Phone.id)).where(*conditions)) or 0
-    return PhonePage(items=phone_records(session, [(row[0], row[1]) for row in rows]), total=total)
+        if query.unassigned and not query.search:
+            total = _counts(connection).unassigned
+        else:
+            total = connection.scalar(select(func.count(_PHONES.c.id)).where(*conditions)) or 0
+    extras = _page_extras(connection, [row.id for row in rows])
+    loaded: list[_Loaded] = []
+    for row in rows:
+        uid, lines = extras.get(row.id, (None, []))
+        loaded.append((cast(_PhoneColumns, row), uid, tuple(lines)))
+    return PhonePage(items=_records(session, loaded), total=total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +472,18 @@ class PhoneCounts:
     unassigned: int
 
 
+_COUNTS = select(
+    select(func.count()).select_from(_PHONES).scalar_subquery(),
+    select(func.count(_LINES.c.phone_id.distinct())).scalar_subquery(),
+)
+"""All phones, and those with a line: two index counts, where counting the phones without a
+line probes the lines for every phone (every line belongs to a phone: foreign key, cascade)."""
+
+
+def _counts(connection: Connection) -> PhoneCounts:
+    total, assigned = connection.execute(_COUNTS).one()
+    return PhoneCounts(total=total, unassigned=total - assigned)
+
+
 def count_phones(session: Session) -> PhoneCounts:
-    total = session.scalar(select(func.count(Phone.id))) or 0
-    unassigned = session.scalar(select(func.count(Phone.id)).where(_has_no_lines())) or 0
-    return PhoneCounts(total=total, unassigned=unassigned)
+    return _counts(_reading(session))

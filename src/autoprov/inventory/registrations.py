@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import and_, func, inspect, or_, select
+from sqlalchemy import Table, and_, bindparam, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from autoprov.config import AUTOPROVISION_USER
@@ -72,27 +74,47 @@ def _line_usernames(session: Session, phones: Sequence[Phone]) -> dict[str, set[
     return usernames
 
 
-def registered_macs(
-    session: Session, phones: Sequence[Phone], now: float | None = None
+@dataclass(frozen=True, slots=True)
+class PhoneAddress:
+    """What tells whether a phone is registered: its MAC, its address and its line users."""
+
+    mac: str
+    ip: str | None
+    usernames: frozenset[str]
+
+
+_BINDINGS = cast(Table, Binding.__table__)
+_LIVE = select(
+    _BINDINGS.c.aor, _BINDINGS.c.display_name, _BINDINGS.c.source, _BINDINGS.c.contact
+).where(_BINDINGS.c.expires_at > bindparam("now"))
+# The display name's last 12 characters (a MAC's length), compared with a list of MACs: one
+# statement, compiled once, for any number of phones (a LIKE per phone made a new one each time).
+_DISPLAYED_MAC = func.substr(_BINDINGS.c.display_name, func.length(_BINDINGS.c.display_name) - 11)
+_AUTOPROVISIONED = and_(
+    _BINDINGS.c.aor == AUTOPROVISION_USER,
+    _DISPLAYED_MAC.in_(bindparam("macs", expanding=True)),
+)
+_BY_MAC = _LIVE.where(_AUTOPROVISIONED)
+_BY_MAC_OR_USER = _LIVE.where(
+    or_(_AUTOPROVISIONED, _BINDINGS.c.aor.in_(bindparam("aors", expanding=True)))
+)
+
+
+def registered_among(
+    session: Session, phones: Sequence[PhoneAddress], now: float | None = None
 ) -> set[str]:
-    """The MACs, among ``phones``, that are registered now: one query for any number (two if
-    their lines are not loaded)."""
+    """The MACs, among ``phones``, that are registered now, in one query for any number."""
     if not phones:
         return set()
     by_mac = {phone.mac: phone for phone in phones}
     owners: dict[str, set[str]] = {}
-    for mac, usernames in _line_usernames(session, phones).items():
-        for username in usernames:
-            owners.setdefault(username, set()).add(mac)
-    suffixes = [Binding.display_name.like(f"%-{mac}") for mac in by_mac]
-    wanted = [and_(Binding.aor == AUTOPROVISION_USER, or_(*suffixes))]
+    for phone in phones:
+        for username in phone.usernames:
+            owners.setdefault(username, set()).add(phone.mac)
+    params: dict[str, Any] = {"now": _now(now), "macs": list(by_mac)}
     if owners:
-        wanted.append(Binding.aor.in_(list(owners)))
-    rows = session.execute(
-        select(Binding.aor, Binding.display_name, Binding.source, Binding.contact).where(
-            Binding.expires_at > _now(now), or_(*wanted)
-        )
-    )
+        params["aors"] = list(owners)
+    rows = session.connection().execute(_BY_MAC_OR_USER if owners else _BY_MAC, params)
     found: set[str] = set()
     for aor, display_name, source, contact in rows:
         if aor == AUTOPROVISION_USER:
@@ -103,6 +125,19 @@ def registered_macs(
             if ip is None or ip in _hosts(source, contact):
                 found.add(mac)
     return found & set(by_mac)
+
+
+def registered_macs(
+    session: Session, phones: Sequence[Phone], now: float | None = None
+) -> set[str]:
+    """The MACs, among ``phones``, that are registered now (one more query if their lines
+    are not loaded)."""
+    usernames = _line_usernames(session, phones)
+    addresses = [
+        PhoneAddress(phone.mac, phone.ip, frozenset(usernames.get(phone.mac, ())))
+        for phone in phones
+    ]
+    return registered_among(session, addresses, now)
 
 
 def is_registered(session: Session, phone: Phone, now: float | None = None) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from autoprov.inventory.conflicts import insert_if_absent
@@ -11,25 +13,35 @@ from autoprov.storage.models import UniqueId
 
 MAX_TRIES = 64
 
+_UNIQUE_IDS = cast(Table, UniqueId.__table__)
+_UID_OF = select(_UNIQUE_IDS.c.uid).where(_UNIQUE_IDS.c.mac == bindparam("mac"))
+_MAC_OF = select(_UNIQUE_IDS.c.mac).where(_UNIQUE_IDS.c.uid == bindparam("uid"))
+
 
 class IdSpaceExhausted(RuntimeError):
     pass
 
 
 def find_unique_id(session: Session, mac: str) -> str | None:
-    return session.scalar(select(UniqueId.uid).where(UniqueId.mac == mac))
+    uid: str | None = session.connection().scalar(_UID_OF, {"mac": mac})
+    return uid
 
 
 def find_mac_for_id(session: Session, uid: str) -> str | None:
-    return session.scalar(select(UniqueId.mac).where(UniqueId.uid == uid))
+    mac: str | None = session.connection().scalar(_MAC_OF, {"uid": uid})
+    return mac
 
 
 def reserve_unique_id(session: Session, mac: str) -> str:
-    """The MAC's ID, reserving one on first sight. A candidate held by another MAC is skipped;
-    a concurrent reservation of this MAC from another process wins and its ID is returned."""
+    """The MAC's ID, reserving one on first sight."""
     existing = find_unique_id(session, mac)
-    if existing is not None:
-        return existing
+    return claim_unique_id(session, mac) if existing is None else existing
+
+
+def claim_unique_id(session: Session, mac: str) -> str:
+    """Reserve an ID for a MAC that had none when last looked at. A candidate held by another
+    MAC is skipped; a concurrent reservation of this MAC from another process wins and its ID
+    is returned."""
     for tries, uid in enumerate(candidates(mac)):
         if tries >= MAX_TRIES:
             break

@@ -10,10 +10,12 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -46,6 +48,13 @@ class User(Base):
 
 class Phone(Base):
     __tablename__ = "phones"
+    # Pages sorted by last-seen (nulls last, then id) stop after their page (migration 0002).
+    __table_args__ = (
+        Index("ix_phones_last_seen_at", "last_seen_at", "id"),
+        Index(
+            "ix_phones_last_seen_at_desc", text("last_seen_at DESC NULLS LAST"), text("id DESC")
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mac: Mapped[str] = mapped_column(String(12), unique=True)

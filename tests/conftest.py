@@ -86,4 +86,5 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         admin_password="admin-secret",
         provision_user="prov",
         provision_password="prov-secret",
+        provision_http_workers=1,  # tests that want more ask for them
     )

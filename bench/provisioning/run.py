@@ -6,7 +6,10 @@
 2. Fetches the master file and one registration file, and gives nginx static copies of the
    same bytes.
 3. Runs ``wrk`` against our URL and nginx's copy in turn, with the Polycom User-Agent, and
-   reports requests/s, p99 latency and non-2xx answers. Again for each ``--http-workers``.
+   reports requests/s, p99 latency, non-2xx answers and the CPU time the server's processes
+   (ours, or nginx's master and workers) spent per request (``/proc/<pid>/stat``: the
+   figure that moves least with other load on the machine). Again for each
+   ``--http-workers``.
 4. With the first configuration, puts a 30 MB firmware image in place and downloads it 20
    times at once with curl, reading the provisioner's VmRSS before, during (the peak of 20 ms
    samples) and after.
@@ -63,6 +66,9 @@ class Load:
     requests_per_s: float
     p99_ms: float
     non_2xx: int
+    requests: int
+    server_cpu_us: float
+    """CPU time of the server's processes per request."""
 
 
 def free_port() -> int:
@@ -96,7 +102,18 @@ def milliseconds(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(target: str, url: str, size: int, args: argparse.Namespace) -> Load:
+def cpu_seconds(pid: int) -> float:
+    """User + system time of ``pid`` and its child processes (the extra HTTP workers)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            total += cpu_seconds(int(child))
+    return total
+
+
+def wrk(target: str, url: str, size: int, args: argparse.Namespace, server: int) -> Load:
+    started = cpu_seconds(server)
     out = subprocess.run(
         ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
          "--latency", "-H", f"User-Agent: {AGENT}", url],
@@ -105,7 +122,9 @@ def wrk(target: str, url: str, size: int, args: argparse.Namespace) -> Load:
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p99 = milliseconds(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return Load(target, size, rate, p99, int(errors.group(1)) if errors else 0)
+    count = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    cpu_us = (cpu_seconds(server) - started) / count * 1e6
+    return Load(target, size, rate, p99, int(errors.group(1)) if errors else 0, count, cpu_us)
 
 
 def rss_kib(pid: int) -> int:
@@ -222,8 +241,9 @@ def main() -> None:
             for name, path in documents.items():
                 size = (root / "www" / path).stat().st_size
                 ours = f"autoprov ({workers} HTTP process{'es' if workers > 1 else ''}): {name}"
-                loads.append(wrk(ours, f"{base}/{path}", size, args))
-                loads.append(wrk("nginx: same bytes, static", f"{nginx_base}/{path}", size, args))
+                loads.append(wrk(ours, f"{base}/{path}", size, args, provisioner.pid))
+                copy = f"{nginx_base}/{path}"
+                loads.append(wrk("nginx: same bytes, static", copy, size, args, nginx.pid))
             if not memory:
                 firmware = root / "data" / "firmware"
                 firmware.mkdir(parents=True, exist_ok=True)
@@ -234,12 +254,12 @@ def main() -> None:
             provisioner = None
         print(json.dumps({"loads": [asdict(load) for load in loads], "firmware": memory}, indent=2))
         print()
-        print("| target | bytes | requests/s | p99 | non-2xx |")
-        print("|---|---:|---:|---:|---:|")
+        print("| target | bytes | requests/s | p99 | non-2xx | server CPU per request |")
+        print("|---|---:|---:|---:|---:|---:|")
         for load in loads:
             print(
                 f"| {load.target} | {load.size} | {load.requests_per_s:,.0f} "
-                f"| {load.p99_ms:.2f} ms | {load.non_2xx} |"
+                f"| {load.p99_ms:.2f} ms | {load.non_2xx} | {load.server_cpu_us:.1f} us |"
             )
     finally:
         stop(provisioner)

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     autoprovision_enabled: bool = True
     unassigned_cap: int = 5000
     provision_rate_per_minute: int = 600
+    provision_http_workers: int = Field(default=0, ge=0)
+    """HTTP processes sharing the provisioning port; 0 picks (see ``http_workers``)."""
 
     min_expires: int = 60
     default_expires: int = 3600
@@ -130,6 +132,16 @@ class Settings(BaseSettings):
     def domain(self) -> str:
         """The SIP domain (and digest realm) the registrar serves."""
         return self.sip_domain or self.host
+
+    @cached_property
+    def http_workers(self) -> int:
+        """The provisioning HTTP processes to run. Unset (0): two where this process may use
+        two cores or more, which is where a second process pays (one uvicorn process is
+        bound to one core), else one. More than two is left to the administrator, since the
+        registrar and the API want cores too."""
+        if self.provision_http_workers:
+            return self.provision_http_workers
+        return 2 if len(os.sched_getaffinity(0)) >= 2 else 1
 
     @cached_property
     def db_url(self) -> str:

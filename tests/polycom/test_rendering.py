@@ -6,6 +6,7 @@ import pytest
 
 from autoprov.polycom.profile import LineConfig, Registrar, SiteConfig, render_profile
 from autoprov.polycom.rendering import (
+    RELOAD_INTERVAL,
     MalformedOutput,
     make_environment,
     render,
@@ -59,6 +60,22 @@ def test_general_override_replaces_the_package_template(tmp_path: Path) -> None:
 def test_partials_can_be_overridden(tmp_path: Path) -> None:
     (tmp_path / "site-settings.xml.j2").write_text('  <site tcpIpApp.sntp.address="ntp.lan"/>\n')
     assert parameters(profile(tmp_path))["tcpIpApp.sntp.address"] == "ntp.lan"
+
+
+def test_generation_changes_when_the_templates_do(tmp_path: Path) -> None:
+    clock = [0.0]
+    env = make_environment(tmp_path, lambda: clock[0])
+    start = env.generation()
+    override = tmp_path / "profile.cfg.j2"
+    override.write_text('<polycomConfig edition="1"/>\n')
+    assert env.generation() == start  # listed again only every RELOAD_INTERVAL
+    clock[0] += RELOAD_INTERVAL
+    added = env.generation()
+    clock[0] += RELOAD_INTERVAL
+    assert added != start and env.generation() == added  # nothing changed since
+    override.write_text('<polycomConfig edition="two"/>\n')
+    clock[0] += RELOAD_INTERVAL
+    assert env.generation() not in {start, added}
 
 
 def test_override_rendering_malformed_xml_is_refused(tmp_path: Path) -> None:

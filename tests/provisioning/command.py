@@ -28,6 +28,7 @@ async def start_provisioner(
         "AUTOPROV_TFTP_PORT": str(settings.tftp_port),
         "AUTOPROV_PROVISION_USER": "prov",
         "AUTOPROV_PROVISION_PASSWORD": "prov-secret",
+        "AUTOPROV_PROVISION_HTTP_WORKERS": str(settings.http_workers),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "autoprov", "provisioner", env=env,

@@ -21,7 +21,7 @@ from tests.helpers import require_tool
 from tests.polycom.xmlfile import parameters
 from tests.provisioning.clients import APP_AGENT
 from tests.provisioning.conftest import Refusals
-from tests.provisioning.inventory import add_phone
+from tests.provisioning.inventory import add_phone, assign
 from tests.provisioning.sqlite import sqlite_database  # noqa: F401
 
 MAC = "0004f2aabbcc"
@@ -81,6 +81,48 @@ async def test_master_file(base_url: str) -> None:
     assert head.status_code == 200
     assert head.content == b""
     assert head.headers["content-length"] == str(len(response.content))
+
+
+async def test_a_current_copy_is_answered_304(base_url: str, engine: Engine) -> None:
+    add_phone(engine, MAC, users=("1001",))
+    url, auth = f"/{MAC}-profile.cfg", ("prov", "prov-secret")
+    async with httpx.AsyncClient(base_url=base_url, headers=AGENT, auth=auth) as client:
+        first = await client.get(url)
+        etag = first.headers["etag"]
+        again = await client.get(url, headers={"If-None-Match": f'"other", W/{etag}'})
+        other = await client.get(url, headers={"If-None-Match": '"other"'})
+        assign(engine, MAC, "1002")
+        changed = await client.get(url, headers={"If-None-Match": etag})
+        master = await client.get("/000000000000.cfg")
+        master_again = await client.head("/000000000000.cfg", headers={"If-None-Match": "*"})
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+    assert (other.status_code, other.content) == (200, first.content)
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert "reg.2.auth.password" in parameters(changed.content)
+    assert master.headers["etag"] != etag and master_again.status_code == 304
+
+
+async def test_a_current_stored_file_is_answered_304(base_url: str, settings: Settings) -> None:
+    firmware = settings.data_dir / "firmware"
+    firmware.mkdir(parents=True)
+    (firmware / "sip.ld").write_bytes(b"image")
+    async with httpx.AsyncClient(base_url=base_url, headers=AGENT) as client:
+        first = await client.get("/sip.ld")
+        etag, modified = first.headers["etag"], first.headers["last-modified"]
+        by_tag = await client.get("/sip.ld", headers={"If-None-Match": etag})
+        by_date = await client.get("/sip.ld", headers={"If-Modified-Since": modified})
+        old_date = await client.get(
+            "/sip.ld", headers={"If-Modified-Since": "Thu, 01 Jan 2015 00:00:00 GMT"}
+        )
+        # If-None-Match decides alone when both are sent
+        other_tag = await client.get(
+            "/sip.ld", headers={"If-None-Match": '"other"', "If-Modified-Since": modified}
+        )
+        not_a_date = await client.get("/sip.ld", headers={"If-Modified-Since": "yesterday"})
+    assert (by_tag.status_code, by_tag.content, by_tag.headers["etag"]) == (304, b"", etag)
+    assert by_date.status_code == 304 and by_date.headers["last-modified"] == modified
+    assert [r.status_code for r in (old_date, other_tag, not_a_date)] == [200, 200, 200]
+    assert old_date.content == b"image"
 
 
 async def test_registration_file_with_curl(base_url: str, secrets: Secrets) -> None:

@@ -16,8 +16,10 @@ import anyio.to_thread
 import httpx
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from autoprov.config import Settings
+from autoprov.inventory.users import update_user
 from autoprov.polycom.master import MAC_PLACEHOLDER
 from autoprov.provisioning.service import run
 from tests.helpers import require_tool
@@ -223,20 +225,26 @@ def listening_sockets(port: int) -> int:
     return sum(1 for f in fields if f[3] == "0A" and int(f[1].split(":")[1], 16) == port)
 
 
+async def both_processes_listen(task: asyncio.Task[None], settings: Settings) -> None:
+    for _ in range(600):
+        assert not task.done()
+        if listening_sockets(settings.provision_port) == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert len(multiprocessing.active_children()) == 1
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_http_workers_share_the_port_nonces_and_the_rate(
     settings: Settings, engine: Engine
 ) -> None:
-    limited = settings.model_copy(update={"provision_rate_per_minute": 30})
-    task = asyncio.create_task(run(limited, http_workers=2))
+    limited = settings.model_copy(
+        update={"provision_rate_per_minute": 30, "provision_http_workers": 2}
+    )
+    task = asyncio.create_task(run(limited))
     base = f"http://127.0.0.1:{settings.provision_port}"
     try:
-        for _ in range(600):
-            assert not task.done()
-            if listening_sockets(settings.provision_port) == 2:
-                break
-            await asyncio.sleep(0.05)
-        assert len(multiprocessing.active_children()) == 1
+        await both_processes_listen(task, settings)
         add_phone(engine, MAC, users=("1001",))
         digest = httpx.DigestAuth("prov", "prov-secret")
         new_connection_each_time = httpx.Limits(max_keepalive_connections=0)
@@ -261,3 +269,35 @@ async def test_http_workers_share_the_port_nonces_and_the_rate(
     assert passed <= 30 + int(elapsed * 0.5) + 1
     assert set(statuses) == {200, 429}
     assert multiprocessing.active_children() == []
+
+
+async def test_every_http_process_serves_a_changed_password_at_once(
+    settings: Settings, engine: Engine
+) -> None:
+    task = asyncio.create_task(run(settings, http_workers=2))
+    url = f"http://127.0.0.1:{settings.provision_port}/{MAC}-profile.cfg"
+    digest = httpx.DigestAuth("prov", "prov-secret")
+    # a new connection each time: the kernel spreads them over both processes
+    limits = httpx.Limits(max_keepalive_connections=0)
+
+    async def passwords(client: httpx.AsyncClient) -> set[str]:
+        found = set()
+        for _ in range(12):
+            response = await client.get(url, auth=digest, headers={"User-Agent": APPLICATION})
+            assert response.status_code == 200
+            found.add(parameters(response.content)["reg.1.auth.password"])
+        return found
+
+    try:
+        await both_processes_listen(task, settings)
+        add_phone(engine, MAC, users=("1001",))
+        async with httpx.AsyncClient(limits=limits) as client:
+            before = await passwords(client)
+            with Session(engine) as session, session.begin():
+                update_user(session, "1001", password="changed-secret")
+            after = await passwords(client)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert (before, after) == ({"1001-pw"}, {"changed-secret"})

@@ -11,8 +11,11 @@ from autoprov.provisioning.service import run
 
 
 def provisioner(
-    http_workers: int = typer.Option(
-        1, min=1, help="HTTP processes sharing the provisioning port (one core each)."
+    http_workers: int | None = typer.Option(
+        None,
+        min=1,
+        help="HTTP processes sharing the provisioning port (one core each); "
+        "default: AUTOPROV_PROVISION_HTTP_WORKERS.",
     ),
 ) -> None:
     """Run the provisioning server: HTTP(S) on AUTOPROV_PROVISION_PORT, FTP on

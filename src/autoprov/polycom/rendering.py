@@ -104,7 +104,14 @@ class TemplateEnvironment(Environment):
         self._checked_until = float("-inf")
         self.overrides: tuple[tuple[str, int, int], ...] = ()
         """(name, mtime, size) of each override file, as last listed."""
+        self._generation = 0
         self._available = _PACKAGE_TEMPLATES
+
+    def generation(self) -> int:
+        """A number that changes whenever the templates do: what a cache of rendered files
+        keys on, so that an edited override shows as soon as the directory is re-read."""
+        self._reload_if_changed()
+        return self._generation
 
     def pick(self, candidates: list[str]) -> Template:
         """The first candidate that exists (the last one always does)."""
@@ -119,6 +126,7 @@ class TemplateEnvironment(Environment):
         overrides = self._list_overrides()
         if overrides != self.overrides:
             self.overrides = overrides
+            self._generation += 1
             self._available = _PACKAGE_TEMPLATES | {name for name, _, _ in overrides}
             if self.cache is not None:
                 self.cache.clear()

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import BinaryIO
@@ -35,6 +36,13 @@ class Refused:
 class Generated:
     body: bytes
     content_type: str = "application/xml"
+    etag: str = field(init=False, compare=False, repr=False)
+    """A strong HTTP validator of ``body``. Generated files are cached, so it is computed once
+    per rendering, not per request."""
+
+    def __post_init__(self) -> None:
+        digest = hashlib.blake2b(self.body, digest_size=12).hexdigest()
+        object.__setattr__(self, "etag", f'"{digest}"')
 
 
 @dataclass(frozen=True, slots=True)

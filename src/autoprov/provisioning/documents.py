@@ -1,8 +1,16 @@
-"""The files we generate, built from inventory facts with the Polycom templates."""
+"""The files we generate, built from inventory facts with the Polycom templates.
+
+A rendered file is kept, keyed on everything its bytes depend on: the values handed to the
+template (a phone's MAC, model, lines and their passwords, the site's registrar) and the
+generation of the templates. The caller still reads those values as fresh as before, so a
+change in the inventory is a different key, never a stale file, and no two phones share an
+entry unless their files are identical byte for byte. Only the render is saved (most of a
+registration file's cost).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Hashable
 
 from autoprov.config import AUTOPROVISION_USER, Settings
 from autoprov.polycom.firmware import firmware_paths
@@ -18,8 +26,13 @@ from autoprov.polycom.profile import (
     sip_address,
 )
 from autoprov.polycom.rendering import TemplateEnvironment
+from autoprov.provisioning.answers import Generated
+from autoprov.provisioning.caching import TimedCache
 from autoprov.provisioning.routes import SITE_FILE, profile_name, registration_url
 from autoprov.provisioning.store import LineAccount, PhoneAccounts, SiteSnapshot
+
+RENDERED_FILES = 10_000
+"""Rendered files kept, the least recently stored dropped first (under a few KB each)."""
 
 
 def provisioning_base_url(settings: Settings) -> str:
@@ -35,21 +48,31 @@ class Documents:
         self._settings = settings
         self.base_url = provisioning_base_url(settings)
         self._site = SiteConfig()
+        self._rendered: TimedCache[Hashable, Generated] = TimedCache(None, RENDERED_FILES)
 
-    def site_master(self, images: Collection[str]) -> bytes:
+    def site_master(self, images: frozenset[str]) -> Generated:
         """``000000000000.cfg``: the registration file first, then the site file."""
-        config_files = (registration_url(self.base_url), SITE_FILE)
-        return render_master(self._env, self._master(config_files, images))
 
-    def phone_master(self, phone: PhoneAccounts, images: Collection[str]) -> bytes:
+        def render() -> bytes:
+            master = self._master((registration_url(self.base_url), SITE_FILE), images)
+            return render_master(self._env, master)
+
+        return self._render(("site-master", images), render)
+
+    def phone_master(self, phone: PhoneAccounts, images: frozenset[str]) -> Generated:
         """``<mac>.cfg`` of an assigned phone: its profile, named relative to where this file
         came from, so the phone fetches it with the credentials it used here."""
-        master = self._master((profile_name(phone.mac),), images)
-        return render_master(self._env, master, mac=phone.mac, model=phone.model)
+        mac, model = phone.mac, phone.model
+
+        def render() -> bytes:
+            master = self._master((profile_name(mac),), images)
+            return render_master(self._env, master, mac=mac, model=model)
+
+        return self._render(("phone-master", images, mac, model), render)
 
     def registration(
         self, snapshot: SiteSnapshot, mac: str, unique_id: str, model: str | None
-    ) -> bytes:
+    ) -> Generated:
         line = autoprovision_line(
             user=AUTOPROVISION_USER,
             password=snapshot.autoprovision_password,
@@ -58,21 +81,32 @@ class Documents:
             domain=snapshot.site.sip_domain,
             registrar_host=snapshot.site.registrar_host,
         )
-        return render_registration(self._env, line, self._registrar(snapshot), mac=mac, model=model)
-
-    def profile(self, snapshot: SiteSnapshot, phone: PhoneAccounts) -> bytes:
-        lines = [self._line(snapshot, account) for account in phone.lines]
-        return render_profile(
-            self._env,
-            lines,
-            self._registrar(snapshot),
-            self._site,
-            mac=phone.mac,
-            model=phone.model,
+        registrar = self._registrar(snapshot)
+        return self._render(
+            ("registration", line, registrar, mac, model),
+            lambda: render_registration(self._env, line, registrar, mac=mac, model=model),
         )
 
-    def site(self) -> bytes:
-        return render_site(self._env, self._site)
+    def profile(self, snapshot: SiteSnapshot, phone: PhoneAccounts) -> Generated:
+        lines = tuple(self._line(snapshot, account) for account in phone.lines)
+        registrar = self._registrar(snapshot)
+        mac, model = phone.mac, phone.model
+        return self._render(
+            ("profile", lines, registrar, self._site, mac, model),
+            lambda: render_profile(self._env, lines, registrar, self._site, mac=mac, model=model),
+        )
+
+    def site(self) -> Generated:
+        return self._render(("site", self._site), lambda: render_site(self._env, self._site))
+
+    def _render(self, inputs: tuple[Hashable, ...], render: Callable[[], bytes]) -> Generated:
+        """``inputs`` must name the document and hold every value ``render`` uses."""
+        key = (*inputs, self._env.generation())
+        found = self._rendered.get(key)
+        if found is None:
+            found = Generated(render())
+            self._rendered.put(key, found)
+        return found
 
     def _master(self, config_files: tuple[str, ...], images: Collection[str]) -> MasterFile:
         app_file_path, model_images = firmware_paths(images)

@@ -1,11 +1,19 @@
 """The HTTP door: a bare ASGI app that turns requests into resolver calls and answers into
 responses. GET and HEAD read, PUT uploads. Files stream in chunks (with Range support), so
-a firmware image is never held in memory. Errors are plain text, never HTML."""
+a firmware image is never held in memory. Errors are plain text, never HTML.
+
+Every file carries an ETag (stored files a Last-Modified too), and a request that shows it
+already holds the same bytes (If-None-Match, or If-Modified-Since alone) is answered 304.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
 
+import anyio.to_thread
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -29,6 +37,7 @@ log = logging.getLogger("autoprov.provisioning")
 _METHODS = {"GET": Method.GET, "HEAD": Method.HEAD, "PUT": Method.PUT}
 _ALLOW = {"Allow": "GET, HEAD, PUT"}
 _RETRY = {"Retry-After": "1"}
+_VALIDATORS = frozenset({b"if-none-match", b"if-modified-since"})
 
 
 class _Disconnected(Exception):
@@ -44,11 +53,14 @@ class ProvisioningApp:
         if scope["type"] != "http":
             return
         user_agent = authorization = None
+        validators: dict[bytes, str] = {}
         for name, value in scope["headers"]:
             if name == b"user-agent":
                 user_agent = value.decode("latin-1")
             elif name == b"authorization":
                 authorization = value.decode("latin-1")
+            elif name in _VALIDATORS:
+                validators[name] = value.decode("latin-1")
         method = _METHODS.get(scope["method"], Method.OTHER)
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         path = raw_path.decode("latin-1")
@@ -76,14 +88,14 @@ class ProvisioningApp:
                 return
             answer = await self._resolver.store(request, answer, body)
         if isinstance(answer, Generated):
-            await _send_generated(answer, send)
+            await _send_generated(answer, validators, send)
+        elif isinstance(answer, StoredFile):
+            await (await _stored_file(answer, validators))(scope, receive, send)
         else:
             await self._response(answer, stale)(scope, receive, send)
 
-    def _response(self, answer: Answer | Stored, stale: bool) -> Response:
+    def _response(self, answer: Refused | Stored | UploadSlot, stale: bool) -> Response:
         match answer:
-            case StoredFile():
-                return FileResponse(answer.path, media_type=answer.content_type)
             case Stored():
                 return Response(status_code=204)
             case Refused(refusal, message):
@@ -103,14 +115,49 @@ class ProvisioningApp:
         return response
 
 
-async def _send_generated(answer: Generated, send: Send) -> None:
+async def _send_generated(answer: Generated, validators: dict[bytes, str], send: Send) -> None:
     """The busiest answer (master and registration files), sent without a Response object."""
+    etag = (b"etag", answer.etag.encode("latin-1"))
+    if _not_modified(validators, {"etag": answer.etag}):
+        await send({"type": "http.response.start", "status": 304, "headers": [etag]})
+        await send({"type": "http.response.body", "body": b""})
+        return
     headers = [
         (b"content-type", answer.content_type.encode("latin-1")),
         (b"content-length", str(len(answer.body)).encode("latin-1")),
+        etag,
     ]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": answer.body})
+
+
+async def _stored_file(answer: StoredFile, validators: dict[bytes, str]) -> Response:
+    """The file, or 304 when the client holds this version (the validators come from the
+    file's status, read here so that they can be compared before anything is sent)."""
+    found = await anyio.to_thread.run_sync(os.stat, answer.path)
+    response = FileResponse(answer.path, media_type=answer.content_type, stat_result=found)
+    if _not_modified(validators, response.headers):
+        headers = {name: response.headers[name] for name in ("etag", "last-modified")}
+        return Response(status_code=304, headers=headers)
+    return response
+
+
+def _not_modified(validators: dict[bytes, str], headers: Mapping[str, str]) -> bool:
+    """Whether the client's copy is current, given the answer's ``etag`` (and, for a stored
+    file, ``last-modified``). RFC 9110 13.2.2: If-None-Match, when sent, decides alone; its
+    comparison is weak."""
+    if_none_match = validators.get(b"if-none-match")
+    if if_none_match is not None:
+        offered = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in offered or headers["etag"].removeprefix("W/") in offered
+    if_modified_since = validators.get(b"if-modified-since")
+    last_modified = headers.get("last-modified")
+    if if_modified_since is None or last_modified is None:
+        return False
+    try:
+        return parsedate_to_datetime(last_modified) <= parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False  # not a date: ignored, as RFC 9110 asks
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:

@@ -6,9 +6,9 @@ every refusal. Refusals that point at an attacker or a misconfigured phone get o
 ``refused`` line. A phone asking for a file that does not exist (a normal boot) gets none,
 and neither does the first challenge for credentials.
 
-Database reads and writes run in worker threads. The master file, the site file, the site
-settings and each MAC's unique ID are cached, so the busiest requests run without a
-database round trip.
+Database reads and writes run in worker threads. The site settings and each MAC's unique ID
+are cached, so the busiest requests run without a database round trip, and rendered files
+are kept by ``Documents``, so a repeated request costs no render.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from autoprov.polycom.useragent import PolycomAgent, Stage, parse_user_agent
 from autoprov.polycom.xmlcheck import is_well_formed
 from autoprov.provisioning.answers import (
     Answer,
-    Generated,
     Refusal,
     Refused,
     Stored,
@@ -59,8 +58,6 @@ SITE_TTL = 3.0
 """Site settings (and the unassigned-phone count) are re-read this often."""
 PHONE_TTL = 2.0
 """How long the registration file trusts a phone's looked-up state (assigned or not)."""
-DOCUMENT_TTL = 5.0
-"""Site-wide generated files are re-rendered this often (template edits show up)."""
 
 NOT_FOUND = Refused(Refusal.NOT_FOUND, "not found")
 CREDENTIALS_REQUIRED = Refused(Refusal.UNAUTHORIZED, "provisioning credentials required")
@@ -98,7 +95,6 @@ class Resolver:
         self._site = Refreshing(store.snapshot, SITE_TTL, clock)
         templates = make_environment(settings.data_dir / "templates", clock)
         self._documents = Documents(templates, settings)
-        self._generated: TimedCache[object, bytes] = TimedCache(DOCUMENT_TTL, 64, clock)
         self._static = StaticTree(settings.data_dir / "firmware", clock)
         self._uploads = UploadStore(settings.data_dir / "uploads")
         self._limiter = RateLimiter(settings.provision_rate_per_minute / processes)
@@ -169,10 +165,9 @@ class Resolver:
             return self._refuse(request, Refusal.FORBIDDEN, "not-uploadable", "not uploadable")
         match found.target:
             case Target.SITE_MASTER:
-                images = self._static.images()
-                return Generated(self._cached(images, lambda: self._documents.site_master(images)))
+                return self._documents.site_master(self._static.images())
             case Target.SITE:
-                return Generated(self._cached(Target.SITE, self._documents.site))
+                return self._documents.site()
             case Target.PHONE_MASTER:
                 return await self._phone_master(found)
             case Target.REGISTRATION:
@@ -182,19 +177,12 @@ class Resolver:
             case _:
                 return self._static_file(request, segments)
 
-    def _cached(self, key: object, render: Callable[[], bytes]) -> bytes:
-        body = self._generated.get(key)
-        if body is None:
-            body = render()
-            self._generated.put(key, body)
-        return body
-
     async def _phone_master(self, found: Route) -> Answer:
         assert found.mac is not None
         phone = await self._phone(found.mac, fresh=True)
         if phone is None or not phone.lines:
             return NOT_FOUND
-        return Generated(self._documents.phone_master(phone, self._static.images()))
+        return self._documents.phone_master(phone, self._static.images())
 
     async def _registration(
         self, request: FileRequest, found: Route, agent: PolycomAgent | None
@@ -241,7 +229,7 @@ class Resolver:
             unique_id = await self._unique_id(mac)
         except IdSpaceExhausted:
             return self._refuse(request, Refusal.UNAVAILABLE, "no-unique-id", "no free ID")
-        return Generated(self._documents.registration(snapshot, mac, unique_id, model))
+        return self._documents.registration(snapshot, mac, unique_id, model)
 
     async def _profile(self, request: FileRequest, found: Route) -> Answer:
         assert found.mac is not None
@@ -251,7 +239,7 @@ class Resolver:
         phone = await self._phone(found.mac, fresh=True)
         if phone is None or not phone.lines:
             return NOT_FOUND
-        return Generated(self._documents.profile(snapshot, phone))
+        return self._documents.profile(snapshot, phone)
 
     async def _uploaded(self, request: FileRequest, found: Route) -> Answer:
         phone_file = found.phone_file

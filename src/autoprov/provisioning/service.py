@@ -1,10 +1,11 @@
 """``autoprov provisioner``: the HTTP(S), FTP and TFTP doors over one resolver.
 
-HTTP runs on uvicorn in the event loop, optionally in more processes on the same port
-(``http_workers``). FTP and TFTP run in threads of the main process and call the resolver in
-its event loop. ``run`` serves until it is cancelled (the caller maps signals to that). Then
-HTTP stops listening and finishes the requests in flight, every door and worker stops, and
-the pending last-seen notes are written before the cancellation goes on.
+HTTP runs on uvicorn in the event loop, and in more processes on the same port when
+``http_workers`` (by default ``Settings.http_workers``) is above one. FTP and TFTP run in
+threads of the main process and call the resolver in its event loop. ``run`` serves until it
+is cancelled (the caller maps signals to that). Then HTTP stops listening and finishes the
+requests in flight, every door and worker stops, and the pending last-seen notes are written
+before the cancellation goes on.
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ from autoprov.storage.db import engine_for
 log = logging.getLogger("autoprov.provisioning")
 
 
-async def run(settings: Settings, *, http_workers: int = 1) -> None:
+async def run(settings: Settings, *, http_workers: int | None = None) -> None:
     """Serve until cancelled. ``http_workers`` > 1 adds HTTP processes on the same port."""
+    if http_workers is None:
+        http_workers = settings.http_workers
     engine = engine_for(settings)
     nonce_secret = secrets.token_bytes(32)
     try:

@@ -60,12 +60,12 @@ class ProfileViewer:
         try:
             snapshot = self._store.snapshot()
             if accounts.lines:
-                body = self._documents.profile(snapshot, accounts)
+                shown = self._documents.profile(snapshot, accounts)
             else:
                 assert phone.unique_id is not None
-                body = self._documents.registration(
+                shown = self._documents.registration(
                     snapshot, phone.mac, phone.unique_id, phone.model
                 )
         except (TemplateError, MalformedOutput) as error:
             return ShownFile(name, f"The template could not be rendered: {error}", error=True)
-        return ShownFile(name, mask_passwords(body.decode("utf-8", errors="replace")))
+        return ShownFile(name, mask_passwords(shown.body.decode("utf-8", errors="replace")))

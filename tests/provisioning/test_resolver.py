@@ -3,6 +3,8 @@ run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -64,6 +66,24 @@ async def test_registration_file(resolver: Resolver, engine: Engine, secrets: Se
         "msg.mwi.1.callBackMode": "disabled",
         "voIpProt.SIP.specialEvent.checkSync.alwaysReboot": "1",
     }
+
+
+async def test_requests_arriving_together_share_one_id_reservation(
+    resolver: Resolver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = resolver._store
+    reserved: list[str] = []
+    reserve = store.reserve_unique_id
+
+    def counted(mac: str) -> str:
+        reserved.append(mac)
+        return reserve(mac)
+
+    monkeypatch.setattr(store, "reserve_unique_id", counted)
+    answers = await asyncio.gather(*(resolver.resolve(http(REGISTRATION)) for _ in range(20)))
+    labels = {parameters(body(answer))["reg.1.label"] for answer in answers}
+    assert len(labels) == 1
+    assert reserved == [MAC]
 
 
 async def test_registration_id_is_stable_and_distinct(

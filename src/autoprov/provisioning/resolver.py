@@ -13,6 +13,7 @@ are kept by ``Documents``, so a repeated request costs no render.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import time
@@ -99,6 +100,7 @@ class Resolver:
         self._uploads = UploadStore(settings.data_dir / "uploads")
         self._limiter = RateLimiter(settings.provision_rate_per_minute / processes)
         self._unique_ids: TimedCache[str, str] = TimedCache(None, 200_000, clock)
+        self._reserving: dict[str, asyncio.Future[str]] = {}
         # One-tuples, so that "not in the inventory" is cached too.
         self._phones: TimedCache[str, tuple[PhoneAccounts | None]] = TimedCache(
             PHONE_TTL, 10_000, clock
@@ -314,9 +316,20 @@ class Resolver:
 
     async def _unique_id(self, mac: str) -> str:
         unique_id = self._unique_ids.get(mac)
-        if unique_id is None:
-            unique_id = await anyio.to_thread.run_sync(self._store.reserve_unique_id, mac)
-            self._unique_ids.put(mac, unique_id)
+        if unique_id is not None:
+            return unique_id
+        # A phone's requests arriving together (or a retry storm) share one reservation
+        # rather than each queueing for the database's write lock.
+        reserving = self._reserving.get(mac)
+        if reserving is None:
+            reserving = asyncio.ensure_future(self._reserve_unique_id(mac))
+            self._reserving[mac] = reserving
+            reserving.add_done_callback(lambda _: self._reserving.pop(mac, None))
+        return await asyncio.shield(reserving)
+
+    async def _reserve_unique_id(self, mac: str) -> str:
+        unique_id = await anyio.to_thread.run_sync(self._store.reserve_unique_id, mac)
+        self._unique_ids.put(mac, unique_id)
         return unique_id
 
     def _note_sighting(

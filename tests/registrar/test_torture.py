@@ -72,3 +72,12 @@ async def test_escnull_keeps_the_nul(torture_registrar: Running) -> None:
     assert status(reply) == 401
     to_line = next(line for line in reply.split(b"\r\n") if line.lower().startswith(b"to:"))
     assert b"%00" in to_line
+
+
+async def test_bad_messages_are_counted(torture_registrar: Running) -> None:
+    metrics = torture_registrar.service.metrics
+    assert metrics.snapshot()["registrar_bad_requests_total"] == 0
+    for name in ("scalar02.dat", "regbadct.dat"):
+        await send(torture_registrar.address[1], (CORPUS / name).read_bytes())
+    await send(torture_registrar.address[1], b"not SIP at all\r\n\r\n")  # dropped, still counted
+    assert metrics.snapshot()["registrar_bad_requests_total"] == 3

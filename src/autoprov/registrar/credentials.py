@@ -6,6 +6,8 @@ dict for another is atomic, so the event loop never sees a half-loaded table.
 
 from __future__ import annotations
 
+import sys
+
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -16,7 +18,8 @@ def load_passwords(engine: Engine) -> dict[str, str]:
     """Blocking: call from a thread."""
     with Session(engine) as session:
         rows = session.execute(select(User.username, User.password))
-        return {username: password for username, password in rows}
+        # interned: the registrar's bindings share these strings as their AORs
+        return {sys.intern(username): password for username, password in rows}
 
 
 class CredentialCache:

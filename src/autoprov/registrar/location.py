@@ -61,7 +61,8 @@ class LocationService:
         journal: BindingJournal | None = None,
     ) -> None:
         self._max_contacts = max(1, max_contacts)
-        self._limited: dict[str, list[Binding]] = {}
+        # a tuple per AOR (most hold one binding): smaller than a list, replaced on a change
+        self._limited: dict[str, tuple[Binding, ...]] = {}
         self._shared: dict[str, dict[str, Binding]] = {aor: {} for aor in shared_aors}
         self._journal = journal
         self._count = 0
@@ -192,11 +193,11 @@ class LocationService:
         if shared is not None:
             shared[binding.key] = binding
         else:
-            entries = self._limited.setdefault(aor, [])
+            entries = self._limited.get(aor, ())
             if current is None:
-                entries.append(binding)
+                self._limited[aor] = (*entries, binding)
             else:
-                entries[_position(entries, current)] = binding
+                self._limited[aor] = tuple(binding if b is current else b for b in entries)
         if current is None:
             self._count += 1
         elif current.contact != binding.contact and self._journal is not None and journal:
@@ -211,9 +212,10 @@ class LocationService:
         if shared is not None:
             del shared[binding.key]
         else:
-            entries = self._limited[aor]
-            del entries[_position(entries, binding)]
-            if not entries:
+            entries = tuple(b for b in self._limited[aor] if b is not binding)
+            if entries:
+                self._limited[aor] = entries
+            else:
                 del self._limited[aor]
         self._count -= 1
         if self._journal is not None:
@@ -238,11 +240,3 @@ class LocationService:
             slot = self._wheel[second] = ([], [])
         slot[0].append(binding.aor)
         slot[1].append(binding.key)
-
-
-def _position(entries: list[Binding], binding: Binding) -> int:
-    """Index by identity (two bindings never share a key within an AOR)."""
-    for index, entry in enumerate(entries):
-        if entry is binding:
-            return index
-    raise ValueError(binding.key)

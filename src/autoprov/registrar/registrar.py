@@ -19,6 +19,7 @@ The steps, in the RFC's order:
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -219,8 +220,11 @@ class Registrar:
             default = expiry.default
         call_id = request.call_id
         cseq = request.cseq.seq
-        user_agent = request.user_agent or ""
-        display_name = request.from_.display_name or ""
+        # values many bindings share are kept once: the AOR is the credential cache's own
+        # string (interned there), a phone model's User-Agent is the same in all its bindings
+        aor = sys.intern(aor)
+        user_agent = sys.intern(request.user_agent or "")
+        display_name = sys.intern(request.from_.display_name or "")
         changes = []
         for contact in request.contacts:
             expires = contact.expires

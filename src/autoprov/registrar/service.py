@@ -87,13 +87,18 @@ class RegistrarService:
         self.location = LocationService(
             settings.max_contacts_per_aor, [AUTOPROVISION_USER], self.journal
         )
-        self.metrics = RegistrarMetrics(lambda: len(self.location))
+        self.metrics = RegistrarMetrics(
+            lambda: len(self.location),
+            lambda: self.server.endpoint.bad_messages if self.server is not None else 0,
+        )
         self.credentials = CredentialCache()
         self.throttle = AuthThrottle(
             settings.auth_fail_limit, settings.auth_fail_window, [AUTOPROVISION_USER]
         )
         self.plugins = PluginRunner([], self.metrics)
-        self.write_behind = WriteBehind(self.engine, self.journal, settings.binding_flush_interval)
+        self.write_behind = WriteBehind(
+            self.engine, self.journal, settings.binding_flush_interval, self.metrics
+        )
         self.poller = CommandPoller(self.engine, self._apply_command)
         self.server: SipServer | None = None
         self.authenticator: Authenticator | None = None
@@ -132,9 +137,6 @@ class RegistrarService:
             metrics=self.metrics,
             on_registered=self.plugins.submit,
         )
-        # What start-up loaded (modules, settings, restored bindings) stays for good: keep it
-        # out of the garbage collector's passes, which then only walk what traffic creates.
-        gc.freeze()
         self.server = SipServer(SipEndpoint(registrar))
         context = tls_context(settings)
         await self.server.start(
@@ -207,6 +209,9 @@ async def run(settings: Settings, *, on_ready: Callable[[list[str]], None] | Non
     service = RegistrarService(settings)
     try:
         addresses = await service.start()
+        # What start-up loaded (modules, settings, restored bindings) stays for good: keep it
+        # out of the garbage collector's passes, which then only walk what traffic creates.
+        gc.freeze()
         if on_ready is not None:
             on_ready(addresses)
         await asyncio.Event().wait()

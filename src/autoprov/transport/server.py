@@ -23,6 +23,7 @@ SWEEP_INTERVAL = 0.5
 """How often finished server transactions are forgotten (Timer J granularity)."""
 SHUTDOWN_TIMEOUT = 5.0
 UDP_RECEIVE_BUFFER = 4 * 1024 * 1024
+ANY_PORT_ATTEMPTS = 5
 
 
 class SipServer:
@@ -48,6 +49,23 @@ class SipServer:
         tls_port: int | None = None,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        # with port 0, the port UDP gets may be taken for TCP: then try another
+        attempts = ANY_PORT_ATTEMPTS if port == 0 else 1
+        for attempt in range(1, attempts + 1):
+            udp_port = await self._listen_datagrams(host, port)
+            # TCP on the same port as UDP (RFC 3261 18: a server listens on both)
+            try:
+                await self._listen_stream(host, udp_port, "tcp", None)
+                break
+            except OSError:
+                if attempt == attempts:
+                    raise
+                self._close_datagrams()
+        if tls_port is not None and ssl_context is not None:
+            await self._listen_stream(host, tls_port, "tls", ssl_context)
+        self._sweeper = asyncio.create_task(self._sweep(), name="sip-transactions")
+
+    async def _listen_datagrams(self, host: str, port: int) -> int:
         loop = asyncio.get_running_loop()
         udp_transport, udp = await loop.create_datagram_endpoint(
             lambda: UdpProtocol(self.endpoint), local_addr=(host, port)
@@ -57,13 +75,15 @@ class SipServer:
         # dropping datagrams: the kernel caps it at net.core.rmem_max.
         udp_socket = udp_transport.get_extra_info("socket")
         udp_socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RECEIVE_BUFFER)
-        udp_port = udp_transport.get_extra_info("sockname")[1]
+        udp_port: int = udp_transport.get_extra_info("sockname")[1]
         self.addresses.append(f"udp:{host}:{udp_port}")
-        # TCP on the same port as UDP (RFC 3261 18: a server listens on both)
-        await self._listen_stream(host, udp_port, "tcp", None)
-        if tls_port is not None and ssl_context is not None:
-            await self._listen_stream(host, tls_port, "tls", ssl_context)
-        self._sweeper = asyncio.create_task(self._sweep(), name="sip-transactions")
+        return udp_port
+
+    def _close_datagrams(self) -> None:
+        if self._udp is not None:
+            self._udp.close()
+            self._udp = None
+        self.addresses = [a for a in self.addresses if not a.startswith("udp:")]
 
     async def _listen_stream(
         self, host: str, port: int, name: str, ssl_context: ssl.SSLContext | None

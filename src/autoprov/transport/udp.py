@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from typing import cast
 
 from autoprov.transport.endpoint import SipEndpoint
@@ -27,7 +28,8 @@ class UdpProtocol(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
         # (host, port) for IPv4, (host, port, flowinfo, scope_id) for IPv6
-        peer = Peer("udp", cast(str, addr[0]), cast(int, addr[1]))
+        # the host interned: what keeps it (a binding, a transaction) shares one string per source
+        peer = Peer("udp", sys.intern(cast(str, addr[0])), cast(int, addr[1]))
         self._endpoint.receive_datagram(data, peer, self)
 
     def send(self, data: bytes, peer: Peer) -> None:

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, inspect
+import logging
+import uuid
+from collections.abc import Iterator
 
-from autoprov.inventory.phones import create_phone
-from autoprov.storage.db import session_factory
+import pytest
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from autoprov.inventory.phones import PhoneQuery, create_phone, list_phones
+from autoprov.storage.db import make_engine, session_factory
 from autoprov.storage.migrate import downgrade, upgrade
 
 TABLES = {"phones", "users", "lines", "unique_ids", "settings", "bindings", "registrar_commands"}
+TRIGRAM_INDEXES = {
+    "ix_phones_mac_trgm",
+    "ix_phones_model_trgm",
+    "ix_phones_description_trgm",
+    "ix_unique_ids_uid_trgm",
+    "ix_users_username_trgm",
+}
 
 
 def test_downgrade_to_empty_then_upgrade_again(engine: Engine) -> None:
@@ -17,7 +30,59 @@ def test_downgrade_to_empty_then_upgrade_again(engine: Engine) -> None:
     assert not TABLES & set(inspect(engine).get_table_names())
     upgrade(engine)
     assert set(inspect(engine).get_table_names()) >= TABLES
+    # Trigram indexes for search: PostgreSQL's (where the extension can be created), not SQLite's.
+    trigram = {
+        index["name"]
+        for table in ("phones", "unique_ids", "users")
+        for index in inspect(engine).get_indexes(table)
+        if str(index["name"]).endswith("_trgm")
+    }
+    assert trigram == (TRIGRAM_INDEXES if engine.dialect.name == "postgresql" else set())
     with session_factory(engine)() as session:
         phone, created = create_phone(session, "0004f2aabbcc", "VVX_410")
         session.commit()
     assert created and phone.unique_id
+
+
+@pytest.fixture
+def unprivileged_url(postgres_admin_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database, and a role that may create tables in it but not extensions
+    (no CREATE on the database)."""
+    name = f"autoprov_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{name}" LOGIN'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
+    url = make_url(postgres_admin_url).set(database=name)
+    inside = create_engine(url, isolation_level="AUTOCOMMIT")
+    with inside.connect() as conn:
+        conn.execute(text(f'GRANT CREATE ON SCHEMA public TO "{name}"'))
+    inside.dispose()
+    try:
+        yield url.set(username=name, password=None).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+def test_without_the_trigram_extension_migrates_and_searches_with_a_warning(
+    unprivileged_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = make_engine(unprivileged_url)
+    try:
+        with caplog.at_level(logging.WARNING, logger="autoprov.storage"):
+            upgrade(engine)
+        assert "pg_trgm" in caplog.text
+        indexes = {index["name"] for index in inspect(engine).get_indexes("phones")}
+        assert "ix_phones_last_seen_at" in indexes and "ix_phones_mac_trgm" not in indexes
+        with session_factory(engine)() as session:
+            create_phone(session, "0004f2aabbcc", "VVX_410", description="Lobby")
+            session.commit()
+            found = list_phones(session, PhoneQuery(search="aa:bb")).items
+        assert [phone.mac for phone in found] == ["0004f2aabbcc"]
+        downgrade(engine, "0002")
+    finally:
+        engine.dispose()

@@ -150,6 +150,12 @@ SEARCHES = {
     "64:16:7F": ["64167f000003"],
     "00-04-f2-00-00-02": ["0004f2000002"],
     "0004f2": ["0004f2000001", "0004f2000002"],
+    "0004.F200.0001": ["0004f2000001"],
+    "F2 00 00 02": ["0004f2000002"],
+    "7f:00": ["64167f000003"],
+    "LOBBY": ["0004f2000001"],
+    "vvx": ["0004f2000001", "64167f000003"],
+    "desk 3": ["64167f000003"],
     "%": [],
     "nothing": [],
 }
@@ -158,6 +164,13 @@ SEARCHES = {
 def test_search_covers_description_model_username_and_mac_spellings(stocked: Session) -> None:
     found = {search: _macs(stocked, search=search) for search in SEARCHES}
     assert found == SEARCHES
+
+
+def test_a_phone_matching_several_ways_is_found_once(stocked: Session) -> None:
+    update_phone(stocked, "64167f000003", description="extension 1001")
+    stocked.commit()
+    page = list_phones(stocked, PhoneQuery(search="1001"))
+    assert [phone.mac for phone in page.items] == ["64167f000003"] and page.total == 1
 
 
 def test_search_finds_a_phone_by_its_unique_id_in_any_case(stocked: Session) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Session, selectinload
 
@@ -372,26 +373,25 @@ def _search_condition(term: str, dialect: str) -> ColumnElement[bool]:
             return column.contains(term, autoescape=True)
         return column.icontains(term, autoescape=True)
 
-    # Uncorrelated subqueries: evaluated once per query, not once per phone.
-    conditions = [
-        _PHONES.c.mac.in_(
-            select(_UNIQUE_IDS.c.mac).where(
-                _UNIQUE_IDS.c.uid.contains(term.upper(), autoescape=True)
-            )
-        ),
-        matches(_PHONES.c.description),
-        matches(_PHONES.c.model),
-        _PHONES.c.id.in_(
-            select(_LINES.c.phone_id)
-            .join(_USERS, _USERS.c.id == _LINES.c.user_id)
-            .where(matches(_USERS.c.username))
-        ),
-    ]
+    on_phone = [matches(_PHONES.c.description), matches(_PHONES.c.model)]
     # A MAC may be typed in any spelling, partially: "AA:BB" finds ...aabb...
     hex_digits = "".join(c for c in term.lower() if c not in ":-. ")
     if hex_digits and all(c in "0123456789abcdef" for c in hex_digits):
-        conditions.append(_PHONES.c.mac.contains(hex_digits))
-    return or_(*conditions)
+        on_phone.append(_PHONES.c.mac.contains(hex_digits))
+    # The ids of matching phones, a set per table: each part can use its table's trigram
+    # indexes on PostgreSQL (migration 0003), where one OR over subqueries scanned every phone.
+    # Uncorrelated: evaluated once per query, not once per phone.
+    candidates = union_all(
+        select(_PHONES.c.id).where(or_(*on_phone)).correlate(None),
+        select(_PHONES.c.id)
+        .join(_UNIQUE_IDS, _UNIQUE_IDS.c.mac == _PHONES.c.mac)
+        .where(_UNIQUE_IDS.c.uid.contains(term.upper(), autoescape=True))
+        .correlate(None),
+        select(_LINES.c.phone_id)
+        .join(_USERS, _USERS.c.id == _LINES.c.user_id)
+        .where(matches(_USERS.c.username)),
+    )
+    return _PHONES.c.id.in_(candidates)
 
 
 def _order(sort: str) -> list[ColumnElement[Any]]:

@@ -28,10 +28,19 @@ class Base(DeclarativeBase):
     pass
 
 
+def _trigram_index(name: str, column: str) -> Index:
+    """A ``pg_trgm`` GIN index for substring search (migration 0003; PostgreSQL only, and only
+    where the extension could be created)."""
+    return Index(
+        name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}
+    ).ddl_if(dialect="postgresql")
+
+
 class User(Base):
     """A SIP account. ``is_system`` marks the auto-provisioning identity, hidden from admins."""
 
     __tablename__ = "users"
+    __table_args__ = (_trigram_index("ix_users_username_trgm", "username"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -54,6 +63,9 @@ class Phone(Base):
         Index(
             "ix_phones_last_seen_at_desc", text("last_seen_at DESC NULLS LAST"), text("id DESC")
         ).ddl_if(dialect="postgresql"),
+        _trigram_index("ix_phones_mac_trgm", "mac"),
+        _trigram_index("ix_phones_model_trgm", "model"),
+        _trigram_index("ix_phones_description_trgm", "description"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -90,6 +102,7 @@ class UniqueId(Base):
     """MAC <-> short ID reservation. Both columns are unique: the guarantee is the database's."""
 
     __tablename__ = "unique_ids"
+    __table_args__ = (_trigram_index("ix_unique_ids_uid_trgm", "uid"),)
 
     mac: Mapped[str] = mapped_column(String(12), primary_key=True)
     uid: Mapped[str] = mapped_column(String(16), unique=True)

@@ -105,9 +105,22 @@ def role_names(serve_pid: int, simulate_pid: int, pids: list[int]) -> dict[int, 
             names[pid] = "multiprocessing resource tracker"
         else:
             children.append(pid)
-    for pid, role in zip(children, SERVE_CHILDREN, strict=False):
+    direct = [pid for pid in children if parent_pid(pid) == serve_pid]
+    for pid, role in zip(direct, SERVE_CHILDREN, strict=False):
         names[pid] = role
+    for pid in children:
+        if pid not in names:  # a service's own worker (the provisioner's extra HTTP process)
+            names[pid] = f"{names.get(parent_pid(pid), 'other')} (worker {pid})"
     return names
+
+
+def parent_pid(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    # the command name, in parentheses, may hold spaces: the fields follow its last ")"
+    return int(stat.rpartition(")")[2].split()[1])
 
 
 class Watch:

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from autoprov import __version__
 from autoprov.api.auth import Authenticator, require_admin
@@ -19,7 +18,7 @@ from autoprov.api.metrics import ApiMetrics, MetricsMiddleware
 from autoprov.api.paths import API_PREFIX
 from autoprov.api.routers import health, metrics, models, phones, registrations, users
 from autoprov.config import Settings
-from autoprov.inventory.bootstrap import load_secrets
+from autoprov.inventory.bootstrap import read_secrets
 from autoprov.storage.db import session_factory
 from autoprov.web import mount_admin_ui
 
@@ -57,8 +56,7 @@ def create_app(settings: Settings, engine: Engine, *, resync: Resync | None = No
         redoc_url=None,
     )
     sessions = session_factory(engine)
-    with Session(engine) as session, session.begin():
-        found = load_secrets(session, settings)
+    found = read_secrets(engine, settings)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions

@@ -22,7 +22,6 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from autoprov.autoprovision.backoff import retry_delay
 from autoprov.autoprovision.delivery import Outcome, Result, deliver
@@ -36,7 +35,7 @@ from autoprov.autoprovision.outbox import (
 )
 from autoprov.autoprovision.throttle import LogThrottle
 from autoprov.config import Settings
-from autoprov.inventory.bootstrap import load_secrets
+from autoprov.inventory.bootstrap import read_secrets
 from autoprov.logs import quote
 
 log = logging.getLogger(__name__)
@@ -134,8 +133,7 @@ class DeliveryWorker:
         attempt = 0
         while True:
             try:
-                with Session(self._engine) as session, session.begin():
-                    return load_secrets(session, self._settings).service_token
+                return read_secrets(self._engine, self._settings).service_token
             except SQLAlchemyError as exc:
                 attempt += 1
                 log.error("autoprovision-token-unavailable error=%s", quote(exc))

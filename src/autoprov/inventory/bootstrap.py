@@ -88,17 +88,26 @@ def write_config_file(path: Path, settings: Settings, found: Secrets) -> None:
     os.chmod(path, 0o600)
 
 
+def read_secrets(engine: Engine, settings: Settings) -> Secrets:
+    """`load_secrets` in its own transaction, creating what is missing.
+
+    Services on several hosts may start at once: the loser of an insert race reads again
+    at once, the winner's row is there by then.
+    """
+    races_lost = 0
+    while True:
+        try:
+            with Session(engine) as session, session.begin():
+                return load_secrets(session, settings)
+        except IntegrityError:
+            races_lost += 1
+            if races_lost == 3:
+                raise
+
+
 def bootstrap(engine: Engine, settings: Settings) -> Secrets:
     """Idempotent: safe to run at every start of every service, from several processes."""
     upgrade(engine)
-    # Services on several hosts may start at once: the loser of an insert race retries.
-    for attempt in range(3):
-        try:
-            with Session(engine) as session, session.begin():
-                found = load_secrets(session, settings)
-            break
-        except IntegrityError:
-            if attempt == 2:
-                raise
+    found = read_secrets(engine, settings)
     write_config_file(settings.data_dir / CONFIG_FILE_NAME, settings, found)
     return found

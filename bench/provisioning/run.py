@@ -226,6 +226,7 @@ def main() -> None:
     nginx: subprocess.Popen[bytes] | None = None
     loads: list[Load] = []
     memory: dict[str, object] = {}
+    load_average = {"start": os.getloadavg()[0]}  # other work on the machine moves the figures
     try:
         for workers in [int(n) for n in args.http_workers.split(",")]:
             provisioner = start_provisioner(root, port, workers)
@@ -252,7 +253,9 @@ def main() -> None:
                 memory = firmware_downloads(base, provisioner.pid, image, args.downloads)
             stop(provisioner)
             provisioner = None
-        print(json.dumps({"loads": [asdict(load) for load in loads], "firmware": memory}, indent=2))
+        load_average["end"] = os.getloadavg()[0]
+        report = {"loads": [asdict(load) for load in loads], "firmware": memory}
+        print(json.dumps({**report, "load_average": load_average}, indent=2))
         print()
         print("| target | bytes | requests/s | p99 | non-2xx | server CPU per request |")
         print("|---|---:|---:|---:|---:|---:|")

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from autoprov.provisioning.caching import Refreshing, TimedCache
+from autoprov.provisioning.caching import Refreshing, Shared, TimedCache
 
 
 class Clock:
@@ -72,3 +74,23 @@ def test_timed_cache_without_expiry() -> None:
     cache.put("a", 1)
     clock.now = 1e9
     assert cache.get("a") == 1
+
+
+async def test_shared_runs_one_call_per_key_at_a_time() -> None:
+    shared: Shared[str, int] = Shared()
+    calls: list[str] = []
+    release = asyncio.Event()
+
+    async def call(key: str) -> int:
+        calls.append(key)
+        number = len(calls)
+        await release.wait()
+        return number
+
+    waiting = [asyncio.create_task(shared.run(k, lambda k=k: call(k))) for k in "aaba"]
+    await asyncio.sleep(0)
+    waiting[0].cancel()  # one caller giving up does not cancel the call the others await
+    release.set()
+    assert await asyncio.gather(*waiting[1:]) == [1, 2, 1]
+    assert calls == ["a", "b"]
+    assert await shared.run("a", lambda: call("a")) == 3  # finished calls are not reused

@@ -147,6 +147,14 @@ async def test_refusals_are_plain_text(base_url: str, refusals: Refusals) -> Non
     assert "reason=unknown-model" in second
 
 
+async def test_the_address_is_the_connections(base_url: str, refusals: Refusals) -> None:
+    forwarded = "X-Forwarded-For: 198.51.100.7"
+    status, _, _ = await curl("--path-as-is", "-H", forwarded, f"{base_url}/../secret.txt")
+    assert status == 404
+    (line,) = refusals()
+    assert line.startswith("refused ip=127.0.0.1 ")
+
+
 @pytest.mark.parametrize(
     "path",
     [

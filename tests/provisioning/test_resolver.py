@@ -17,7 +17,7 @@ from autoprov.polycom.unique_id import is_unique_id
 from autoprov.provisioning.answers import Refusal, Refused
 from autoprov.provisioning.request import Auth
 from autoprov.provisioning.resolver import Resolver
-from autoprov.provisioning.store import Store
+from autoprov.provisioning.store import PhoneAccounts, Store
 from tests.polycom.xmlfile import parameters
 from tests.provisioning.clients import UPDATER_AGENT, ftp, http, tftp
 from tests.provisioning.conftest import Refusals
@@ -84,6 +84,27 @@ async def test_requests_arriving_together_share_one_id_reservation(
     labels = {parameters(body(answer))["reg.1.label"] for answer in answers}
     assert len(labels) == 1
     assert reserved == [MAC]
+
+
+async def test_registration_requests_arriving_together_share_one_phone_look_up(
+    resolver: Resolver, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_phone(engine, MAC, users=("1001",))
+    store = resolver._store
+    looked_up: list[str] = []
+    look_up = store.phone
+
+    def counted(mac: str) -> PhoneAccounts | None:
+        looked_up.append(mac)
+        return look_up(mac)
+
+    monkeypatch.setattr(store, "phone", counted)
+    answers = await asyncio.gather(*(resolver.resolve(http(REGISTRATION)) for _ in range(20)))
+    assert {refusal(answer) for answer in answers} == {Refusal.NOT_FOUND}
+    assert looked_up == [MAC]
+    # <mac>.cfg must show an assignment at once: each request reads for itself
+    await asyncio.gather(*(resolver.resolve(http(f"/{MAC}.cfg")) for _ in range(3)))
+    assert looked_up == [MAC] * 4
 
 
 async def test_registration_id_is_stable_and_distinct(

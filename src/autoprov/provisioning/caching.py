@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 import anyio
@@ -88,3 +89,22 @@ class TimedCache(Generic[K, V]):
         self._entries.move_to_end(key)
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
+
+
+class Shared(Generic[K, V]):
+    """Calls in flight, by key: a caller whose key is already being worked on awaits that call
+    instead of starting its own. A burst of requests for one phone (a retry storm, requests
+    arriving together as a cache entry expires) then costs one database round trip, not one
+    each."""
+
+    def __init__(self) -> None:
+        self._calls: dict[K, asyncio.Future[V]] = {}
+
+    async def run(self, key: K, call: Callable[[], Awaitable[V]]) -> V:
+        running = self._calls.get(key)
+        if running is None:
+            running = asyncio.ensure_future(call())
+            self._calls[key] = running
+            running.add_done_callback(lambda _: self._calls.pop(key, None))
+        # Shielded: a caller that gives up (a client gone) does not cancel the others' call.
+        return await asyncio.shield(running)

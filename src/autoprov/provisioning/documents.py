@@ -73,19 +73,25 @@ class Documents:
     def registration(
         self, snapshot: SiteSnapshot, mac: str, unique_id: str, model: str | None
     ) -> Generated:
-        line = autoprovision_line(
-            user=AUTOPROVISION_USER,
-            password=snapshot.autoprovision_password,
-            unique_id=unique_id,
-            mac=mac,
-            domain=snapshot.site.sip_domain,
-            registrar_host=snapshot.site.registrar_host,
-        )
-        registrar = self._registrar(snapshot)
-        return self._render(
-            ("registration", line, registrar, mac, model),
-            lambda: render_registration(self._env, line, registrar, mac=mac, model=model),
-        )
+        """The busiest file: keyed on the plain values the line and registrar are built from,
+        so that a repeated request builds neither."""
+        site = snapshot.site
+
+        def render() -> bytes:
+            line = autoprovision_line(
+                user=AUTOPROVISION_USER,
+                password=snapshot.autoprovision_password,
+                unique_id=unique_id,
+                mac=mac,
+                domain=site.sip_domain,
+                registrar_host=site.registrar_host,
+            )
+            registrar = self._registrar(snapshot)
+            return render_registration(self._env, line, registrar, mac=mac, model=model)
+
+        secret = snapshot.autoprovision_password
+        registrar = (site.sip_domain, site.registrar_host, site.registrar_port)
+        return self._render(("registration", mac, unique_id, model, secret, *registrar), render)
 
     def profile(self, snapshot: SiteSnapshot, phone: PhoneAccounts) -> Generated:
         lines = tuple(self._line(snapshot, account) for account in phone.lines)

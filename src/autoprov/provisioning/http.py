@@ -118,7 +118,7 @@ class ProvisioningApp:
 async def _send_generated(answer: Generated, validators: dict[bytes, str], send: Send) -> None:
     """The busiest answer (master and registration files), sent without a Response object."""
     etag = (b"etag", answer.etag.encode("latin-1"))
-    if _not_modified(validators, {"etag": answer.etag}):
+    if validators and _not_modified(validators, {"etag": answer.etag}):
         await send({"type": "http.response.start", "status": 304, "headers": [etag]})
         await send({"type": "http.response.body", "body": b""})
         return

@@ -13,7 +13,6 @@ are kept by ``Documents``, so a repeated request costs no render.
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import logging
 import time
@@ -41,7 +40,7 @@ from autoprov.provisioning.answers import (
     StoredFile,
     UploadSlot,
 )
-from autoprov.provisioning.caching import Refreshing, TimedCache
+from autoprov.provisioning.caching import Refreshing, Shared, TimedCache
 from autoprov.provisioning.documents import Documents
 from autoprov.provisioning.paths import BadPath, request_segments
 from autoprov.provisioning.ratelimit import RateLimiter
@@ -100,11 +99,12 @@ class Resolver:
         self._uploads = UploadStore(settings.data_dir / "uploads")
         self._limiter = RateLimiter(settings.provision_rate_per_minute / processes)
         self._unique_ids: TimedCache[str, str] = TimedCache(None, 200_000, clock)
-        self._reserving: dict[str, asyncio.Future[str]] = {}
+        self._reserving: Shared[str, str] = Shared()
         # One-tuples, so that "not in the inventory" is cached too.
         self._phones: TimedCache[str, tuple[PhoneAccounts | None]] = TimedCache(
             PHONE_TTL, 10_000, clock
         )
+        self._looking_up: Shared[str, PhoneAccounts | None] = Shared()
         self.sightings = Sightings(store)
 
     @property
@@ -306,10 +306,17 @@ class Resolver:
         return None
 
     async def _phone(self, mac: str, *, fresh: bool) -> PhoneAccounts | None:
-        """The phone and its lines. ``fresh`` skips the short cache: an assignment must show
-        in ``<mac>.cfg`` and the profile as soon as it is committed."""
-        if not fresh and (cached := self._phones.get(mac)) is not None:
+        """The phone and its lines. ``fresh`` reads the database for this request alone: an
+        assignment must show in ``<mac>.cfg`` and the profile as soon as it is committed.
+        Otherwise the state may be up to ``PHONE_TTL`` old, so requests arriving together may
+        share one read."""
+        if fresh:
+            return await self._look_up_phone(mac)
+        if (cached := self._phones.get(mac)) is not None:
             return cached[0]
+        return await self._looking_up.run(mac, lambda: self._look_up_phone(mac))
+
+    async def _look_up_phone(self, mac: str) -> PhoneAccounts | None:
         phone = await anyio.to_thread.run_sync(self._store.phone, mac)
         self._phones.put(mac, (phone,))
         return phone
@@ -320,12 +327,7 @@ class Resolver:
             return unique_id
         # A phone's requests arriving together (or a retry storm) share one reservation
         # rather than each queueing for the database's write lock.
-        reserving = self._reserving.get(mac)
-        if reserving is None:
-            reserving = asyncio.ensure_future(self._reserve_unique_id(mac))
-            self._reserving[mac] = reserving
-            reserving.add_done_callback(lambda _: self._reserving.pop(mac, None))
-        return await asyncio.shield(reserving)
+        return await self._reserving.run(mac, lambda: self._reserve_unique_id(mac))
 
     async def _reserve_unique_id(self, mac: str) -> str:
         unique_id = await anyio.to_thread.run_sync(self._store.reserve_unique_id, mac)

@@ -1,4 +1,5 @@
-"""One process's HTTP service: uvicorn around the HTTP door, with its own resolver."""
+"""One process's HTTP service: uvicorn around the HTTP door, with its own resolver. Each
+response leaves in one send (``coalescing.py``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import uvicorn
 from sqlalchemy import Engine
 
 from autoprov.config import Settings
+from autoprov.provisioning.coalescing import HttpProtocol
 from autoprov.provisioning.credentials import HttpCredentials
 from autoprov.provisioning.http import ProvisioningApp
 from autoprov.provisioning.processes import finish, stop_in_thread
@@ -37,8 +39,12 @@ def http_server(settings: Settings, resolver: Resolver, nonce_secret: bytes) -> 
         ProvisioningApp(resolver, HttpCredentials(nonce_secret)),
         host=settings.bind,
         port=settings.provision_port,
+        http=HttpProtocol,
         backlog=BACKLOG,
         lifespan="off",
+        # Phones connect directly: the address the rate limit and the refusal lines use is the
+        # connection's, never an X-Forwarded-For header (and no middleware runs per request).
+        proxy_headers=False,
         access_log=False,
         log_config=None,
         server_header=False,

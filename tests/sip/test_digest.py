@@ -98,6 +98,37 @@ def test_malformed_digest_credentials(value: str) -> None:
         parse_authorization(value)
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        f'Digest username="a",{COMPLETE.replace(", ", ",")}',  # the compact spelling, and...
+        f'Digest username="a", {COMPLETE}',  # ...with spaces
+        f'Digest username = "a" ,{COMPLETE.replace(", ", ",")} ,',
+        f'Digest username="a\\"b",{COMPLETE.replace(", ", ",")}',  # a quoted-pair
+        f'Digest USERNAME="a",{COMPLETE.replace(", ", ",")},opaque="",',
+        f'Digest username="a,b=c",{COMPLETE.replace(", ", ",")}',  # "," and "=" quoted
+    ],
+)
+def test_every_spelling_reads_the_same(value: str) -> None:
+    credentials = parse_authorization(value)
+    assert credentials is not None
+    assert (credentials.realm, credentials.nonce, credentials.uri) == ("r", "n", "u")
+    assert credentials.username in {"a", 'a"b', "a,b=c"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        f'Digest username="a",username="b",{COMPLETE.replace(", ", ",")}',
+        f'Digest username="a"x,{COMPLETE.replace(", ", ",")}',
+        f'Digest username="a",{COMPLETE.replace(", ", ",")},junk',
+    ],
+)
+def test_malformed_compact_credentials(value: str) -> None:
+    with pytest.raises(ParseError):
+        parse_authorization(value)
+
+
 def test_challenge_text_and_parse() -> None:
     value = challenge("pbx.example.com", "n1", "SHA-256", stale=True, opaque="o")
     assert value == (

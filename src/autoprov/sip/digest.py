@@ -44,6 +44,11 @@ _AUTH_PARAM = re.compile(_AUTH_PARAM_TEXT)
 # The whole list, each parameter matched where the previous one ended and never revisited
 # (atomic, possessive): exactly the left-to-right reading `findall` then does in one call.
 _AUTH_PARAMS = re.compile(rf"(?>{_AUTH_PARAM_TEXT})*+[ \t,]*")
+# The usual spelling (no whitespace around "=" and ",", no quoted-pair), read in one call:
+# `re.split` returns the text before each parameter, then its name, quoted value and plain
+# value; the text before each is empty when the parameters follow one another. Anything else
+# takes the general reading above, which gives the same result for this spelling.
+_COMPACT_PARAM = re.compile(rf'({grammar.TOKEN})=(?:"([^"\\\r\n]*)"|([^\s,"]+))(?:,|$)')
 _NC = re.compile(r"[0-9A-Fa-f]{8}")
 # base64url of 8 + 8 + 16 bytes (timestamp, salt, MAC), unpadded. The last
 # character carries 2 unused bits, which must be zero: only the canonical spelling is
@@ -93,15 +98,24 @@ def _auth_params(value: str) -> tuple[str, dict[str, str]] | None:
     scheme, _, rest = value.strip(" \t").partition(" ")
     if scheme.lower() != "digest":
         return None
-    if not _AUTH_PARAMS.fullmatch(rest):
-        raise ParseError(f"Malformed Digest parameters in {excerpt(rest, 30)}")
-    pairs = _AUTH_PARAM.findall(rest)
-    params = {
-        name.lower(): unquote_string(raw) if raw.startswith('"') else raw for name, raw in pairs
-    }
-    if len(params) < len(pairs):
-        names = [name.lower() for name, _ in pairs]
-        twice = next(name for name in names if names.count(name) > 1)
+    parts = _COMPACT_PARAM.split(rest)
+    if not any(parts[0::4]):
+        names = parts[1::4]
+        params = {
+            name.lower(): plain if quoted is None else quoted
+            for name, quoted, plain in zip(names, parts[2::4], parts[3::4], strict=True)
+        }
+    else:
+        if not _AUTH_PARAMS.fullmatch(rest):
+            raise ParseError(f"Malformed Digest parameters in {excerpt(rest, 30)}")
+        pairs = _AUTH_PARAM.findall(rest)
+        names = [name for name, _ in pairs]
+        params = {
+            name.lower(): unquote_string(raw) if raw.startswith('"') else raw for name, raw in pairs
+        }
+    if len(params) < len(names):
+        lowered = [name.lower() for name in names]
+        twice = next(name for name in lowered if lowered.count(name) > 1)
         raise ParseError(f"Digest parameter {twice} given twice")
     return scheme, params
 

@@ -86,3 +86,44 @@ def test_without_the_trigram_extension_migrates_and_searches_with_a_warning(
         downgrade(engine, "0002")
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_trigram_indexes_take_rows_at_insert(
+    postgres_admin_url: str,
+) -> None:
+    name = f"autoprov_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(
+        make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    )
+    try:
+        # Created by 0003 with a pending list, which 0005 turns off and merges.
+        upgrade(engine, "0003")
+        with session_factory(engine)() as session:
+            for number in range(200):
+                create_phone(
+                    session, f"0004f2{number:06x}", "VVX_410", description=f"desk {number}"
+                )
+            session.commit()
+        upgrade(engine)
+        with engine.connect() as conn:
+            options = dict(
+                conn.execute(
+                    text("SELECT relname, reloptions FROM pg_class WHERE relname LIKE '%_trgm'")
+                ).all()
+            )
+            assert options == {index: ["fastupdate=off"] for index in TRIGRAM_INDEXES}
+        downgrade(engine, "0004")
+        with engine.connect() as conn:
+            reset = conn.scalars(
+                text("SELECT reloptions FROM pg_class WHERE relname LIKE '%_trgm'")
+            ).all()
+            assert reset == [None] * len(TRIGRAM_INDEXES)
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

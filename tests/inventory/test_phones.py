@@ -179,6 +179,24 @@ def test_search_finds_a_phone_by_its_unique_id_in_any_case(stocked: Session) -> 
     assert _macs(stocked, search=uid.lower()) == ["0004f2000002"]
 
 
+def test_search_wildcards_and_the_escape_match_themselves(stocked: Session) -> None:
+    update_phone(stocked, "0004f2000001", description="100% up_link a/b")
+    stocked.commit()
+    for term in ("100%", "p_l", "a/b", "0% u"):
+        assert _macs(stocked, search=term) == ["0004f2000001"], term
+    for term in ("1_0", "a%b", "a//b", "/"):
+        assert _macs(stocked, search=term) == ([] if term != "/" else ["0004f2000001"]), term
+
+
+def test_a_search_paged_past_its_matches_still_counts_them(stocked: Session) -> None:
+    page = list_phones(stocked, PhoneQuery(search="0004f2", offset=5))
+    assert page.items == [] and page.total == 2
+    page = list_phones(stocked, PhoneQuery(search="0004f2", unassigned=True, offset=5))
+    assert page.items == [] and page.total == 2
+    page = list_phones(stocked, PhoneQuery(search="vvx", unassigned=True, offset=5))
+    assert page.items == [] and page.total == 1
+
+
 def test_unassigned_and_counts(stocked: Session) -> None:
     assert _macs(stocked, unassigned=True) == ["0004f2000001", "0004f2000002"]
     assert _macs(stocked, unassigned=True, search="board") == ["0004f2000002"]

@@ -9,12 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from functools import cache
 from typing import Any, Protocol, cast
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Integer,
+    Select,
     SQLColumnExpression,
+    String,
     Table,
     bindparam,
     func,
@@ -29,6 +33,7 @@ from autoprov.inventory.errors import Conflict, InvalidValue, NotFound
 from autoprov.inventory.keep import KEEP, Keep
 from autoprov.inventory.records import LineRecord, PhonePage, PhoneRecord, SyncRecord, as_utc
 from autoprov.inventory.registrations import PhoneAddress, registered_among
+from autoprov.inventory.sql import among
 from autoprov.inventory.unique_ids import claim_unique_id, find_unique_id
 from autoprov.inventory.validation import (
     DESCRIPTION_MAX,
@@ -56,7 +61,7 @@ _UNIQUE_ID = (
     .correlate(_PHONES)
     .scalar_subquery()
 )
-"""A phone's unique ID as a sort key (a page's own IDs are read apart, in ``_PAGE_EXTRAS``)."""
+"""A phone's unique ID as a sort key (a page's own IDs are read apart, after the page)."""
 
 _RECORD_COLUMNS = (
     _PHONES.c.id,
@@ -84,13 +89,19 @@ _BY_MAC = (
     .where(_PHONES.c.mac == bindparam("mac"))
 )
 """One phone with its unique ID and its lines."""
-_PAGE_EXTRAS = (
-    select(_PHONES.c.id, *_EXTRAS)
-    .select_from(_WITH_EXTRAS)
-    .where(_PHONES.c.id.in_(bindparam("ids", expanding=True)))
-)
-"""The unique IDs and lines of a page's phones, read after the page: in the page query, the
-unique ID would be looked up for every row an offset skips too (PostgreSQL does so)."""
+
+
+@cache
+def _page_extras_statement(dialect: str) -> Select[Any]:
+    """The unique IDs and lines of a page's phones (``ids``), read after the page: in the page
+    query, the unique ID would be looked up for every row an offset skips too (PostgreSQL
+    does so)."""
+    return (
+        select(_PHONES.c.id, *_EXTRAS)
+        .select_from(_WITH_EXTRAS)
+        .where(among(_PHONES.c.id, "ids", dialect))
+    )
+
 
 SORT_COLUMNS: dict[str, SQLColumnExpression[Any]] = {
     "mac": _PHONES.c.mac,
@@ -366,18 +377,32 @@ def delete_phone(session: Session, mac: str) -> None:
     session.flush()
 
 
-def _search_condition(term: str, dialect: str) -> ColumnElement[bool]:
+def _like_pattern(term: str) -> str:
+    """``term`` for ``LIKE ... ESCAPE '/'``: its wildcards match themselves."""
+    return term.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _mac_digits(term: str) -> str | None:
+    """A MAC may be typed in any spelling, partially: "AA:BB" finds ...aabb... The hex digits
+    of the term, or None when it cannot be part of a MAC."""
+    digits = "".join(c for c in term.lower() if c not in ":-. ")
+    return digits if digits and all(c in "0123456789abcdef" for c in digits) else None
+
+
+def _search_condition(dialect: str, *, by_mac: bool) -> ColumnElement[bool]:
+    """Phones matching the bound ``term`` (escaped for ``LIKE``), ``uid_term`` (the same,
+    upper case) and, when ``by_mac``, ``mac_term`` (hex digits)."""
+    term = bindparam("term", type_=String)
+
     def matches(column: SQLColumnExpression[str]) -> ColumnElement[bool]:
         # SQLite's LIKE ignores ASCII case already (its lower() knows no more than ASCII).
         if dialect == "sqlite":
-            return column.contains(term, autoescape=True)
-        return column.icontains(term, autoescape=True)
+            return column.contains(term, escape="/")
+        return column.icontains(term, escape="/")
 
     on_phone = [matches(_PHONES.c.description), matches(_PHONES.c.model)]
-    # A MAC may be typed in any spelling, partially: "AA:BB" finds ...aabb...
-    hex_digits = "".join(c for c in term.lower() if c not in ":-. ")
-    if hex_digits and all(c in "0123456789abcdef" for c in hex_digits):
-        on_phone.append(_PHONES.c.mac.contains(hex_digits))
+    if by_mac:
+        on_phone.append(_PHONES.c.mac.contains(bindparam("mac_term", type_=String)))
     # The ids of matching phones, a set per table: each part can use its table's trigram
     # indexes on PostgreSQL (migration 0003), where one OR over subqueries scanned every phone.
     # Uncorrelated: evaluated once per query, not once per phone.
@@ -385,7 +410,7 @@ def _search_condition(term: str, dialect: str) -> ColumnElement[bool]:
         select(_PHONES.c.id).where(or_(*on_phone)).correlate(None),
         select(_PHONES.c.id)
         .join(_UNIQUE_IDS, _UNIQUE_IDS.c.mac == _PHONES.c.mac)
-        .where(_UNIQUE_IDS.c.uid.contains(term.upper(), autoescape=True))
+        .where(_UNIQUE_IDS.c.uid.contains(bindparam("uid_term", type_=String), escape="/"))
         .correlate(None),
         select(_LINES.c.phone_id)
         .join(_USERS, _USERS.c.id == _LINES.c.user_id)
@@ -406,8 +431,44 @@ def _order(sort: str) -> list[ColumnElement[Any]]:
     return [ordered.nulls_last(), _PHONES.c.id.desc() if sort.startswith("-") else _PHONES.c.id]
 
 
-def _has_no_lines() -> ColumnElement[bool]:
-    return _PHONES.c.id.not_in(select(_LINES.c.phone_id))
+_HAS_NO_LINES = _PHONES.c.id.not_in(select(_LINES.c.phone_id))
+
+
+@cache
+def _conditions(
+    dialect: str, *, unassigned: bool, search: bool, by_mac: bool
+) -> tuple[ColumnElement[bool], ...]:
+    conditions: list[ColumnElement[bool]] = []
+    if search:
+        conditions.append(_search_condition(dialect, by_mac=by_mac))
+    if unassigned:
+        conditions.append(_HAS_NO_LINES)
+    return tuple(conditions)
+
+
+@cache
+def _page_statement(
+    dialect: str, sort: str, *, unassigned: bool, search: bool, by_mac: bool
+) -> Select[Any]:
+    """A page of phones, its window bound (``offset``, ``limit``). Built once per shape (so
+    compiled once): building and keying the statement anew cost more than running it. With
+    a search, every row carries the total: a search scans every phone anyway and matches
+    few. Otherwise the total is counted apart, so that the page query can stop after its
+    page."""
+    page = (
+        select(*_RECORD_COLUMNS)
+        .where(*_conditions(dialect, unassigned=unassigned, search=search, by_mac=by_mac))
+        .order_by(*_order(sort))
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+    )
+    return page.add_columns(func.count().over().label("total")) if search else page
+
+
+@cache
+def _count_statement(dialect: str, *, unassigned: bool, search: bool, by_mac: bool) -> Select[int]:
+    conditions = _conditions(dialect, unassigned=unassigned, search=search, by_mac=by_mac)
+    return select(func.count(_PHONES.c.id)).where(*conditions)
 
 
 def _page_extras(
@@ -416,8 +477,9 @@ def _page_extras(
     """Each phone's unique ID and lines, by phone id."""
     extras: dict[int, tuple[str | None, list[LineRecord]]] = {}
     if ids:
+        statement = _page_extras_statement(connection.dialect.name)
         for phone_id, uid, position, username, display_name in connection.execute(
-            _PAGE_EXTRAS, {"ids": ids}
+            statement, {"ids": ids}
         ):
             lines = extras.setdefault(phone_id, (uid, []))[1]
             if username is not None:
@@ -428,36 +490,30 @@ def _page_extras(
 def list_phones(session: Session, query: PhoneQuery = PhoneQuery()) -> PhonePage:
     if query.offset < 0 or query.limit < 0:
         raise InvalidValue("offset and limit must not be negative", field="offset")
-    order = _order(query.sort)
     connection = _reading(session)
-    conditions: list[ColumnElement[bool]] = []
+    params: dict[str, Any] = {"offset": query.offset, "limit": query.limit}
+    mac_digits = None
     if query.search:
-        conditions.append(_search_condition(query.search, connection.dialect.name))
-    if query.unassigned:
-        conditions.append(_has_no_lines())
-    page = (
-        select(*_RECORD_COLUMNS)
-        .where(*conditions)
-        .order_by(*order)
-        .offset(query.offset)
-        .limit(query.limit)
-    )
-    total: int | None = None
-    if query.search:
-        # A search scans every phone anyway and matches few: the total rides along with the
-        # page. Otherwise it is counted apart, so the page query can stop after its page.
-        rows = connection.execute(page.add_columns(func.count().over().label("total"))).all()
-        if rows:
-            total = rows[0].total
-        elif not query.offset:
-            total = 0
-    else:
-        rows = connection.execute(page).all()
-    if total is None:
-        if query.unassigned and not query.search:
-            total = _counts(connection).unassigned
-        else:
-            total = connection.scalar(select(func.count(_PHONES.c.id)).where(*conditions)) or 0
+        mac_digits = _mac_digits(query.search)
+        params["term"] = _like_pattern(query.search)
+        params["uid_term"] = _like_pattern(query.search.upper())
+        if mac_digits is not None:
+            params["mac_term"] = mac_digits
+    shape = {
+        "unassigned": query.unassigned,
+        "search": bool(query.search),
+        "by_mac": mac_digits is not None,
+    }
+    page = _page_statement(connection.dialect.name, query.sort, **shape)
+    rows = connection.execute(page, params).all()
+    if query.search and rows:
+        total: int = rows[0].total
+    elif query.search and not query.offset:
+        total = 0
+    elif query.unassigned and not query.search:
+        total = _counts(connection).unassigned
+    else:  # no filter, or a search paged past its last match
+        total = connection.scalar(_count_statement(connection.dialect.name, **shape), params) or 0
     extras = _page_extras(connection, [row.id for row in rows])
     loaded: list[_Loaded] = []
     for row in rows:

@@ -12,14 +12,27 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, inspect, or_, select
+from sqlalchemy import (
+    Select,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    func,
+    inspect,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from autoprov.config import AUTOPROVISION_USER
 from autoprov.inventory.records import RegistrationPage, RegistrationRecord
-from autoprov.storage.models import Binding, Line, Phone, User
+from autoprov.inventory.sql import among
+from autoprov.storage.models import DISPLAYED_MAC, Binding, Line, Phone, User
 
 # ``sip:1001@192.0.2.10:5060;transport=udp`` -> ``192.0.2.10``; ``[2001:db8::1]`` -> inner.
 _CONTACT_HOST = re.compile(r"sips?:(?:[^@;>]*@)?(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:;>]+))")
@@ -89,15 +102,21 @@ _LIVE = select(
 ).where(_BINDINGS.c.expires_at > bindparam("now"))
 # The display name's last 12 characters (a MAC's length), compared with a list of MACs: one
 # statement, compiled once, for any number of phones (a LIKE per phone made a new one each time).
-_DISPLAYED_MAC = func.substr(_BINDINGS.c.display_name, func.length(_BINDINGS.c.display_name) - 11)
-_AUTOPROVISIONED = and_(
-    _BINDINGS.c.aor == AUTOPROVISION_USER,
-    _DISPLAYED_MAC.in_(bindparam("macs", expanding=True)),
-)
-_BY_MAC = _LIVE.where(_AUTOPROVISIONED)
-_BY_MAC_OR_USER = _LIVE.where(
-    or_(_AUTOPROVISIONED, _BINDINGS.c.aor.in_(bindparam("aors", expanding=True)))
-)
+# The very expression of the index (migration 0004): as SQL text, so that its ``11`` stays a
+# literal; as a bound parameter, neither database would match the index.
+_DISPLAYED_MAC = literal_column(DISPLAYED_MAC, Text)
+
+
+@cache
+def _live_bindings(dialect: str, *, of_users: bool) -> Select[Any]:
+    """Unexpired bindings of the auto-provisioning identity displaying one of ``macs`` and,
+    ``of_users``, those of the addresses of record ``aors``."""
+    autoprovisioned = and_(
+        _BINDINGS.c.aor == AUTOPROVISION_USER, among(_DISPLAYED_MAC, "macs", dialect)
+    )
+    if not of_users:
+        return _LIVE.where(autoprovisioned)
+    return _LIVE.where(or_(autoprovisioned, among(_BINDINGS.c.aor, "aors", dialect)))
 
 
 def registered_among(
@@ -114,7 +133,9 @@ def registered_among(
     params: dict[str, Any] = {"now": _now(now), "macs": list(by_mac)}
     if owners:
         params["aors"] = list(owners)
-    rows = session.connection().execute(_BY_MAC_OR_USER if owners else _BY_MAC, params)
+    connection = session.connection()
+    statement = _live_bindings(connection.dialect.name, of_users=bool(owners))
+    rows = connection.execute(statement, params)
     found: set[str] = set()
     for aor, display_name, source, contact in rows:
         if aor == AUTOPROVISION_USER:

@@ -24,15 +24,25 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+DISPLAYED_MAC = "substr(display_name, length(display_name) - 11)"
+"""The last 12 characters (a MAC's length) of a binding's display name: where an
+auto-provisioned phone shows its MAC."""
+
+
 class Base(DeclarativeBase):
     pass
 
 
 def _trigram_index(name: str, column: str) -> Index:
-    """A ``pg_trgm`` GIN index for substring search (migration 0003; PostgreSQL only, and only
-    where the extension could be created)."""
+    """A ``pg_trgm`` GIN index for substring search (migrations 0003 and 0005; PostgreSQL only,
+    and only where the extension could be created)."""
     return Index(
-        name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}
+        name,
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+        # Updated at insert, without a pending list for searches to read (migration 0005).
+        postgresql_with={"fastupdate": "off"},
     ).ddl_if(dialect="postgresql")
 
 
@@ -122,7 +132,12 @@ class Binding(Base):
     """A registrar location-service binding, written behind from the registrar's memory."""
 
     __tablename__ = "bindings"
-    __table_args__ = (UniqueConstraint("aor", "contact"),)
+    __table_args__ = (
+        UniqueConstraint("aor", "contact"),
+        # An auto-provisioned phone's bindings by the MAC its display name ends with
+        # (migration 0004; the expression ``inventory/registrations.py`` queries with).
+        Index("ix_bindings_aor_displayed_mac", "aor", text(DISPLAYED_MAC)),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     aor: Mapped[str] = mapped_column(String(255), index=True)

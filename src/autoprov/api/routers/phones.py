@@ -14,6 +14,7 @@ from autoprov.api.auth import AdminDep, PhoneWriterDep
 from autoprov.api.deps import DatabaseDep, PagingDep, request_resync
 from autoprov.api.errors import error_responses
 from autoprov.api.paths import API_PREFIX
+from autoprov.api.rendered import Rendered
 from autoprov.api.schemas.phones import (
     LineAssign,
     PhoneCreate,
@@ -24,9 +25,14 @@ from autoprov.api.schemas.phones import (
     RestartAccepted,
 )
 from autoprov.inventory import lines, phones
+from autoprov.inventory.records import PhonePage, PhoneRecord
 from autoprov.inventory.validation import LINE_PATTERN, MAC_PATTERN, USERNAME_MAX, USERNAME_PATTERN
 
 router = APIRouter(prefix=f"{API_PREFIX}/phones", tags=["phones"])
+
+# Answers are serialized from the records (``PhoneOut`` and ``PhoneList`` document them).
+PHONE = Rendered(PhoneRecord)
+PAGE = Rendered(PhonePage)
 
 MacPath = Annotated[
     str,
@@ -69,12 +75,11 @@ async def list_phones(
             json_schema_extra={"enum": list(phones.SORT_FIELDS)},
         ),
     ] = "mac",
-) -> PhoneList:
+) -> Response:
     query = phones.PhoneQuery(
         search=search, unassigned=unassigned, sort=sort, offset=window.offset, limit=window.limit
     )
-    page = await db.read(lambda session: phones.list_phones(session, query))
-    return PhoneList.model_validate(page)
+    return PAGE.response(await db.read(lambda session: phones.list_phones(session, query)))
 
 
 @router.post(
@@ -88,9 +93,7 @@ async def list_phones(
     },
     summary="Create a phone (idempotent by MAC)",
 )
-async def create_phone(
-    _: PhoneWriterDep, body: PhoneCreate, db: DatabaseDep, response: Response
-) -> PhoneOut:
+async def create_phone(_: PhoneWriterDep, body: PhoneCreate, db: DatabaseDep) -> Response:
     record, created = await db.write(
         lambda session: phones.create_phone(
             session,
@@ -103,14 +106,12 @@ async def create_phone(
             unique_id=body.unique_id,
         )
     )
-    if not created:
-        response.status_code = 200
-    return PhoneOut.model_validate(record)
+    return PHONE.response(record, 201 if created else 200)
 
 
 @router.get("/{mac}", response_model=PhoneOut, responses=error_responses(401, 403, 404, 422))
-async def get_phone(_: AdminDep, mac: MacPath, db: DatabaseDep) -> PhoneOut:
-    return PhoneOut.model_validate(await db.read(lambda session: phones.get_phone(session, mac)))
+async def get_phone(_: AdminDep, mac: MacPath, db: DatabaseDep) -> Response:
+    return PHONE.response(await db.read(lambda session: phones.get_phone(session, mac)))
 
 
 @router.patch(
@@ -121,10 +122,10 @@ async def get_phone(_: AdminDep, mac: MacPath, db: DatabaseDep) -> PhoneOut:
 )
 async def update_phone(
     _: PhoneWriterDep, mac: MacPath, body: PhoneUpdate, db: DatabaseDep
-) -> PhoneOut:
+) -> Response:
     changes = body.model_dump(exclude_unset=True)
     record = await db.write(lambda session: phones.update_phone(session, mac, **changes))
-    return PhoneOut.model_validate(record)
+    return PHONE.response(record)
 
 
 @router.put(
@@ -133,10 +134,10 @@ async def update_phone(
     responses=error_responses(400, 401, 403, 404, 409, 422),
     summary="Replace a phone's editable fields",
 )
-async def replace_phone(_: AdminDep, mac: MacPath, body: PhoneReplace, db: DatabaseDep) -> PhoneOut:
+async def replace_phone(_: AdminDep, mac: MacPath, body: PhoneReplace, db: DatabaseDep) -> Response:
     fields = body.model_dump()
     record = await db.write(lambda session: phones.update_phone(session, mac, **fields))
-    return PhoneOut.model_validate(record)
+    return PHONE.response(record)
 
 
 @router.delete("/{mac}", status_code=204, responses=error_responses(401, 403, 404, 422))
@@ -154,12 +155,12 @@ async def delete_phone(_: AdminDep, mac: MacPath, db: DatabaseDep) -> Response:
 )
 async def assign_line(
     _: AdminDep, mac: MacPath, body: LineAssign, db: DatabaseDep, request: Request
-) -> PhoneOut:
+) -> Response:
     record = await db.write(
         lambda session: lines.assign_line(session, mac, body.username, body.position)
     )
     request_resync(request, record.mac)
-    return PhoneOut.model_validate(record)
+    return PHONE.response(record, 201)
 
 
 @router.delete(
@@ -170,10 +171,10 @@ async def assign_line(
 )
 async def unassign_line(
     _: AdminDep, mac: MacPath, username: UsernamePath, db: DatabaseDep, request: Request
-) -> PhoneOut:
+) -> Response:
     record = await db.write(lambda session: lines.unassign_line(session, mac, username))
     request_resync(request, record.mac)
-    return PhoneOut.model_validate(record)
+    return PHONE.response(record)
 
 
 @router.post(

@@ -118,3 +118,15 @@ def test_queued_rows_survive_a_killed_process(engine: Engine, database_url: str)
     with engine.begin() as conn:
         claimed = claim_due(conn, now=time.time(), limit=10, lease=60)
     assert {q.sighting.mac: q.sighting.unique_id for q in claimed} == reserved
+
+
+def test_batches_beyond_the_bound_parameter_limit(engine: Engine) -> None:
+    now = time.time()
+    many = macs(1200)
+    with engine.begin() as conn:
+        merge_sightings(conn, [sighting(mac, "AAAA") for mac in many], now)
+        merge_sightings(conn, [sighting(mac, "AAAA", ip="192.0.2.2") for mac in many], now)
+        claimed = claim_due(conn, now=now, limit=2000, lease=60)
+        assert {q.version for q in claimed} == {2} and len(claimed) == len(many)
+        finish(conn, claimed, now)
+        assert depth(conn) == 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import Engine
@@ -89,12 +90,11 @@ def test_while_the_api_is_down_phones_wait_then_arrive_once(
     inventory.down = True
     _queue(engine, found)
     with _worker(settings, engine) as metrics:
-        wait_until(lambda: inventory.unavailable >= 3 * len(found))
+        wait_until(lambda: metrics.snapshot()["retried"] >= 3 * len(found))
         assert _depth(engine) == len(found)
         inventory.down = False
         wait_until(lambda: _depth(engine) == 0)
     snapshot = metrics.snapshot()
-    assert snapshot["retried"] >= 3 * len(found)
     assert snapshot["created"] == len(found)
     assert inventory.created == dict.fromkeys(found, 1)
     assert not inventory.patched
@@ -146,3 +146,45 @@ def test_two_workers_share_the_queue_without_double_delivery(
     assert one.snapshot()["created"] > 0
     assert two.snapshot()["created"] > 0
     assert one.snapshot()["created"] + two.snapshot()["created"] == len(found)
+
+
+def test_a_round_delivers_its_batch_in_one_request(
+    settings: Settings, engine: Engine, inventory: InventoryState
+) -> None:
+    found = macs(40)
+    _queue(engine, found)
+    with _worker(settings, engine, replace(FAST, batch_size=20)) as metrics:
+        wait_until(lambda: _depth(engine) == 0)
+    assert metrics.snapshot()["created"] == len(found)
+    assert inventory.batches == 2
+    assert inventory.created == dict.fromkeys(found, 1)
+
+
+def test_an_api_without_batches_gets_the_phones_one_by_one(
+    settings: Settings, engine: Engine, inventory: InventoryState
+) -> None:
+    new, known = macs(2)
+    inventory.batches_taken = False
+    inventory.phones[known] = {"mac": known, "model": "VVX_410", "description": "front desk"}
+    _queue(engine, [new, known])
+    with _worker(settings, engine) as metrics:
+        wait_until(lambda: _depth(engine) == 0)
+    snapshot = metrics.snapshot()
+    assert (snapshot["created"], snapshot["updated"], snapshot["retried"]) == (1, 1, 0)
+    assert inventory.batches == 0
+    assert inventory.created == {new: 1}
+    assert inventory.patched == {known: 1}
+
+
+def test_a_conflicting_phone_is_dropped_and_its_batch_delivered(
+    settings: Settings, engine: Engine, inventory: InventoryState
+) -> None:
+    conflicting, *fine = macs(3)
+    inventory.conflicting.add(conflicting)
+    _queue(engine, [conflicting, *fine])
+    with _worker(settings, engine) as metrics:
+        wait_until(lambda: _depth(engine) == 0)
+    snapshot = metrics.snapshot()
+    assert (snapshot["created"], snapshot["failed"], snapshot["retried"]) == (2, 1, 0)
+    assert inventory.batches == 1
+    assert inventory.created == dict.fromkeys(fine, 1)

@@ -16,7 +16,15 @@ from autoprov.api.deps import Database, Resync, log_resync
 from autoprov.api.errors import install_error_handlers
 from autoprov.api.metrics import ApiMetrics, MetricsMiddleware
 from autoprov.api.paths import API_PREFIX
-from autoprov.api.routers import health, metrics, models, phones, registrations, users
+from autoprov.api.routers import (
+    health,
+    metrics,
+    models,
+    phone_batches,
+    phones,
+    registrations,
+    users,
+)
 from autoprov.config import Settings
 from autoprov.inventory.bootstrap import read_secrets
 from autoprov.storage.db import session_factory
@@ -66,7 +74,7 @@ def create_app(settings: Settings, engine: Engine, *, resync: Resync | None = No
     app.state.metrics = ApiMetrics(sessions)
 
     install_error_handlers(app)
-    for module in (phones, users, models, registrations, health, metrics):
+    for module in (phones, phone_batches, users, models, registrations, health, metrics):
         app.include_router(module.router)
     app.include_router(_document_routes(app))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

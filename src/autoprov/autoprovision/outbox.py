@@ -12,17 +12,42 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import cast
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from autoprov.autoprovision.sighting import Sighting
 from autoprov.storage.models import OutboxEntry
 
 _TABLE = cast(Table, OutboxEntry.__table__)
-_CHUNK = 500
-"""Rows per statement: well under SQLite's bound-parameter limit."""
+
+# Statements built once and run with a parameter set per row (executemany), so they are
+# compiled once: a statement holding a batch's rows inline was compiled anew for every batch.
+_DELIVERED = delete(_TABLE).where(
+    _TABLE.c.mac == bindparam("b_mac"), _TABLE.c.version == bindparam("b_version")
+)
+_DUE = (
+    update(_TABLE)
+    .where(_TABLE.c.mac == bindparam("b_mac"))
+    .values(next_attempt_at=bindparam("b_at"), attempts=0)
+)
+_RESCHEDULE = (
+    update(_TABLE)
+    .where(_TABLE.c.mac == bindparam("b_mac"))
+    .values(next_attempt_at=bindparam("b_at"))
+)
+
+
+@cache
+def _merge(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TABLE)
+    # Backoff state is kept: a phone re-registering must not hurry a retry to a down API.
+    return statement.on_conflict_do_update(
+        index_elements=[_TABLE.c.mac],
+        set_={"payload": statement.excluded.payload, "version": _TABLE.c.version + 1},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,26 +60,20 @@ class QueuedSighting:
 
 def merge_sightings(conn: Connection, sightings: Sequence[Sighting], now: float) -> None:
     """Queue each sighting, merging into the row of a MAC already queued (one per MAC)."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    for start in range(0, len(sightings), _CHUNK):
-        rows = [
-            {
-                "mac": s.mac,
-                "payload": s.to_payload(),
-                "version": 1,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "enqueued_at": now,
-            }
-            for s in sightings[start : start + _CHUNK]
-        ]
-        statement = insert(_TABLE).values(rows)
-        # Backoff state is kept: a phone re-registering must not hurry a retry to a down API.
-        statement = statement.on_conflict_do_update(
-            index_elements=[_TABLE.c.mac],
-            set_={"payload": statement.excluded.payload, "version": _TABLE.c.version + 1},
-        )
-        conn.execute(statement)
+    if not sightings:
+        return
+    rows = [
+        {
+            "mac": s.mac,
+            "payload": s.to_payload(),
+            "version": 1,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "enqueued_at": now,
+        }
+        for s in sightings
+    ]
+    conn.execute(_merge(conn.dialect.name), rows)
 
 
 def claim_due(conn: Connection, *, now: float, limit: int, lease: float) -> list[QueuedSighting]:
@@ -82,29 +101,17 @@ def claim_due(conn: Connection, *, now: float, limit: int, lease: float) -> list
 def finish(conn: Connection, done: Sequence[QueuedSighting], now: float) -> None:
     """Remove delivered rows whose version is unchanged; a row that received newer facts
     while it was being delivered stays, due at once and with a fresh backoff."""
-    for start in range(0, len(done), _CHUNK):
-        chunk = done[start : start + _CHUNK]
-        unchanged = or_(
-            *(and_(_TABLE.c.mac == q.sighting.mac, _TABLE.c.version == q.version) for q in chunk)
-        )
-        conn.execute(delete(_TABLE).where(unchanged))
-        conn.execute(
-            update(_TABLE)
-            .where(_TABLE.c.mac.in_([q.sighting.mac for q in chunk]))
-            .values(next_attempt_at=now, attempts=0)
-        )
+    if not done:
+        return
+    conn.execute(_DELIVERED, [{"b_mac": q.sighting.mac, "b_version": q.version} for q in done])
+    conn.execute(_DUE, [{"b_mac": q.sighting.mac, "b_at": now} for q in done])
 
 
 def reschedule(conn: Connection, schedule: Iterable[tuple[str, float]]) -> None:
     """Set when each MAC's row is next due (after a failed attempt, or to release a claim)."""
     params = [{"b_mac": mac, "b_at": at} for mac, at in schedule]
     if params:
-        conn.execute(
-            update(_TABLE)
-            .where(_TABLE.c.mac == bindparam("b_mac"))
-            .values(next_attempt_at=bindparam("b_at")),
-            params,
-        )
+        conn.execute(_RESCHEDULE, params)
 
 
 def depth(conn: Connection) -> int:

@@ -1,11 +1,12 @@
 """The delivery worker: claims due outbox rows and delivers them to the inventory API.
 
 It runs in a thread of its own with its own event loop, so neither its database calls nor its
-HTTP requests ever hold up the registrar. Each round claims a batch, delivers the batch with a
-few concurrent requests, and settles it in one transaction: delivered rows are removed (only
-if no newer facts arrived meanwhile), rows that may succeed later get a backoff, and rows the
-API refuses for good are dropped and logged. When a whole round fails the worker itself
-pauses with the same backoff, so a down API is not hammered.
+HTTP requests ever hold up the registrar. Each round claims a batch, delivers it in one request
+(phone by phone, a few at a time, to an API that does not take batches), and settles it in one
+transaction: delivered rows are removed (only if no newer facts arrived meanwhile), rows that
+may succeed later get a backoff, and rows the API refuses for good are dropped and logged.
+When a whole round fails the worker itself pauses with the same backoff, so a down API is not
+hammered.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from autoprov.autoprovision.backoff import retry_delay
-from autoprov.autoprovision.delivery import Outcome, Result, deliver
+from autoprov.autoprovision.delivery import Outcome, Result, deliver_batch
 from autoprov.autoprovision.metrics import Metrics
 from autoprov.autoprovision.outbox import (
     QueuedSighting,
@@ -47,7 +48,9 @@ DEPTH_REFRESH = 1.0
 @dataclass(frozen=True, slots=True)
 class WorkerOptions:
     batch_size: int = 32
+    """Phones claimed, and delivered in one request, per round."""
     concurrency: int = 8
+    """Requests at once when phones go one by one."""
     poll_interval: float = 1.0
     """Idle wait between two looks at the outbox (rows queued by other registrars, due
     retries); a sighting written by this process wakes the worker at once."""
@@ -144,7 +147,6 @@ class DeliveryWorker:
 
     async def _serve(self, client: httpx.AsyncClient) -> None:
         failed_rounds = 0
-        limit = asyncio.Semaphore(self._options.concurrency)
         while not self._stopping.is_set():
             assert self._nudge is not None
             self._nudge.clear()
@@ -159,7 +161,7 @@ class DeliveryWorker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._nudge.wait(), self._options.poll_interval)
                 continue
-            if await self._round(client, limit, claimed):
+            if await self._round(client, claimed):
                 failed_rounds = 0
             else:
                 failed_rounds += 1
@@ -176,18 +178,15 @@ class DeliveryWorker:
                 self._depth_at = now
         return claimed
 
-    async def _round(
-        self, client: httpx.AsyncClient, limit: asyncio.Semaphore, claimed: list[QueuedSighting]
-    ) -> bool:
+    async def _round(self, client: httpx.AsyncClient, claimed: list[QueuedSighting]) -> bool:
         """Deliver one claimed batch; False when nothing in it got through."""
-
-        async def one(queued: QueuedSighting) -> Result:
-            async with limit:
-                return await deliver(client, queued.sighting)
-
         settled = False
         try:
-            results = await asyncio.gather(*(one(queued) for queued in claimed))
+            results = await deliver_batch(
+                client,
+                [queued.sighting for queued in claimed],
+                concurrency=self._options.concurrency,
+            )
             self._settle(claimed, results)
             settled = True
         finally:

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     ftp_port: int = 2121
     tftp_port: int = 6969
     api_port: int = 8000
+    registrar_metrics_port: int = Field(default=0, ge=0)
+    """Where the registrar process serves Prometheus ``/metrics``; 0: not served."""
     api_url: str | None = None
 
     admin_password: SecretStr | None = None

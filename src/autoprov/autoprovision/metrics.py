@@ -21,6 +21,9 @@ class Metrics:
         "dropped",
     )
 
+    GAUGES = frozenset({"queue_depth", "buffered"})
+    """The rest only ever grow."""
+
     def __init__(self) -> None:
         self._values = dict.fromkeys(self.NAMES, 0.0)
         self._lock = threading.Lock()
@@ -36,3 +39,11 @@ class Metrics:
     def snapshot(self) -> dict[str, float]:
         with self._lock:
             return dict(self._values)
+
+    def exported(self) -> dict[str, float]:
+        """The snapshot under Prometheus names: ``autoprovision_queue_depth``,
+        ``autoprovision_created_total``, ..."""
+        return {
+            f"autoprovision_{name}" if name in self.GAUGES else f"autoprovision_{name}_total": value
+            for name, value in self.snapshot().items()
+        }

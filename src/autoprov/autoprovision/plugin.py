@@ -102,6 +102,9 @@ class AutoprovisionPlugin:
         ``forged``, ``ignored``, ``dropped``."""
         return self.metrics.snapshot()
 
+    def exported_metrics(self) -> dict[str, float]:
+        return self.metrics.exported()
+
 
 def create_plugin(settings: Settings, engine: Engine) -> AutoprovisionPlugin:
     """The factory the registrar names ``autoprovision`` in ``AUTOPROV_REGISTER_PLUGINS``."""

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
 
 from sqlalchemy import Engine
 
@@ -47,6 +47,16 @@ class RegisterPlugin(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+@runtime_checkable
+class ReportsMetrics(Protocol):
+    """A plugin that also has figures for the registrar's ``/metrics``."""
+
+    def exported_metrics(self) -> dict[str, float]:
+        """Name to value, called from the exporter's thread; a counter's name ends in
+        ``_total``, and every name starts with the plugin's own (``autoprovision_...``)."""
+        ...
 
 
 PluginFactory = Callable[[Settings, Engine], RegisterPlugin]
@@ -128,6 +138,14 @@ class PluginRunner:
     @property
     def names(self) -> list[str]:
         return [p.name for p in self._plugins]
+
+    def exported_metrics(self) -> dict[str, float]:
+        """The figures of the running plugins that report any (:class:`ReportsMetrics`)."""
+        figures: dict[str, float] = {}
+        for loaded in self._plugins:
+            if isinstance(loaded.plugin, ReportsMetrics):
+                figures.update(loaded.plugin.exported_metrics())
+        return figures
 
     async def start(self) -> None:
         started = []

@@ -15,6 +15,7 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from wsgiref.simple_server import WSGIServer
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ from autoprov.inventory.site import SiteSettings, generated_secret, load_site_se
 from autoprov.logs import quote
 from autoprov.registrar.auth import Authenticator
 from autoprov.registrar.credentials import CredentialCache, load_passwords
+from autoprov.registrar.exporter import serve_metrics
 from autoprov.registrar.journal import BindingJournal
 from autoprov.registrar.location import LocationService
 from autoprov.registrar.metrics import RegistrarMetrics
@@ -103,6 +105,7 @@ class RegistrarService:
         self.server: SipServer | None = None
         self.authenticator: Authenticator | None = None
         self._writer: asyncio.Task[None] | None = None
+        self._exporter: WSGIServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> list[str]:
@@ -146,6 +149,17 @@ class RegistrarService:
             ssl_context=context,
         )
         self._writer = asyncio.create_task(self.write_behind.run(), name="bindings-write-behind")
+        if settings.registrar_metrics_port:
+            self._exporter = serve_metrics(
+                settings.bind,
+                settings.registrar_metrics_port,
+                [self.metrics.snapshot, self.plugins.exported_metrics],
+            )
+            log.info(
+                "registrar-metrics url=http://%s:%d/metrics",
+                settings.bind,
+                settings.registrar_metrics_port,
+            )
         self._tasks = [
             asyncio.create_task(self.poller.run(), name="registrar-commands"),
             asyncio.create_task(self._sweep_expired(), name="bindings-expiry"),
@@ -161,6 +175,9 @@ class RegistrarService:
         return list(self.server.addresses)
 
     async def stop(self) -> None:
+        if self._exporter is not None:
+            await asyncio.to_thread(self._exporter.shutdown)
+            self._exporter.server_close()
         if self.server is not None:
             await self.server.close()
         for task in self._tasks:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from autoprov.config import Settings
 from autoprov.inventory.bootstrap import Secrets
+from autoprov.provisioning.credentials import HttpAuth, HttpCredentials
 from autoprov.provisioning.resolver import Resolver
 from autoprov.provisioning.store import Store
 from autoprov.provisioning.webserver import http_server
@@ -218,6 +219,29 @@ async def test_profile_credentials(
             headers={"Authorization": replayed.request.headers["authorization"]},
         )
         assert stolen.status_code == 401
+
+
+async def test_credentials_are_checked_only_for_files_that_need_them(
+    base_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_phone(engine, MAC, users=("1001",))
+    checked: list[str] = []
+    check = HttpCredentials.check
+
+    def counted(
+        self: HttpCredentials, authorization: str | None, method: str, path: str, *login: str
+    ) -> HttpAuth:
+        checked.append(path)
+        return check(self, authorization, method, path, *login)
+
+    monkeypatch.setattr(HttpCredentials, "check", counted)
+    auth = httpx.BasicAuth("prov", "prov-secret")
+    async with httpx.AsyncClient(base_url=base_url, headers=AGENT, auth=auth) as client:
+        assert (await client.get("/site.cfg")).status_code == 200
+        assert (await client.get(f"/{MAC}.cfg")).status_code == 200
+        assert (await client.get(f"/{MAC}-phone.cfg")).status_code == 404
+        assert (await client.get(f"/{MAC}-profile.cfg")).status_code == 200
+    assert checked == [f"/{MAC}-phone.cfg", f"/{MAC}-profile.cfg"]
 
 
 async def test_uploads_with_curl(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from autoprov.config import Settings
@@ -137,3 +139,17 @@ async def test_contacts_and_call_lists(resolver: Resolver) -> None:
         assert await upload(resolver, request, b"<list/>") == Stored()
         answer = await resolver.resolve(http(f"/{name}", auth=Auth.VALID))
         assert isinstance(answer, StoredFile)
+
+
+async def test_a_stored_copy_leading_outside_the_tree_is_not_found(
+    resolver: Resolver, settings: Settings, tmp_path: Path
+) -> None:
+    outside = tmp_path / "secret.cfg"
+    outside.write_bytes(OVERRIDES)
+    directory = settings.data_dir / "uploads" / MAC
+    directory.mkdir(parents=True)
+    (directory / f"{MAC}-phone.cfg").symlink_to(outside)
+    (directory / f"{MAC}-web.cfg").mkdir()
+    for name in (f"{MAC}-phone.cfg", f"{MAC}-web.cfg", f"{MAC}-directory.xml"):
+        answer = await resolver.resolve(http(f"/{name}", auth=Auth.VALID))
+        assert refusal(answer) is Refusal.NOT_FOUND, name

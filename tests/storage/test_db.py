@@ -1,12 +1,14 @@
-"""PostgreSQL connections: pinged when handed out after a rest, not on every unit of work."""
+"""Pooled connections: PostgreSQL's pinged when handed out after a rest, not on every unit of
+work; SQLite's kept open for every worker thread."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 
 from autoprov.storage import db
 
@@ -55,3 +57,17 @@ def test_a_connection_in_use_is_handed_out_without_a_ping(
     monkeypatch.setattr(db, "IDLE_BEFORE_PING", 0.0)
     assert _backend_pid(engine) == first
     assert len(pings) == 1
+
+
+def test_sqlite_keeps_a_connection_open_for_each_worker_thread(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'autoprov.db'}")
+    opened: list[Any] = []
+    event.listen(engine, "connect", lambda dbapi_connection, _record: opened.append(1))
+    for _ in range(2):
+        # as many at once as there are worker threads, then all handed back
+        held = [engine.connect() for _ in range(db.SQLITE_POOL_SIZE)]
+        for connection in held:
+            assert connection.scalar(text("PRAGMA journal_mode")) == "wal"
+            connection.close()
+    assert len(opened) == db.SQLITE_POOL_SIZE
+    engine.dispose()

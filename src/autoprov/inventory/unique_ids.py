@@ -39,9 +39,10 @@ def reserve_unique_id(session: Session, mac: str) -> str:
 
 
 def claim_unique_id(session: Session, mac: str) -> str:
-    """Reserve an ID for a MAC that had none when last looked at. A candidate held by another
-    MAC is skipped; a concurrent reservation of this MAC from another process wins and its ID
-    is returned."""
+    """The MAC's ID, trying to insert its first candidate before any look-up: one statement
+    for a MAC seen for the first time, two for one that already has an ID (then use
+    ``reserve_unique_id``). A candidate held by another MAC is skipped; a concurrent
+    reservation of this MAC from another process wins and its ID is returned."""
     for tries, uid in enumerate(candidates(mac)):
         if tries >= MAX_TRIES:
             break

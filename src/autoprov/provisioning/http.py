@@ -8,17 +8,15 @@ already holds the same bytes (If-None-Match, or If-Modified-Since alone) is answ
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 import anyio.to_thread
-from sqlalchemy.exc import SQLAlchemyError
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from autoprov.logs import quote
 from autoprov.provisioning.answers import (
     Answer,
     Generated,
@@ -28,20 +26,42 @@ from autoprov.provisioning.answers import (
     StoredFile,
     UploadSlot,
 )
-from autoprov.provisioning.credentials import HttpCredentials
+from autoprov.provisioning.credentials import HttpAuth, HttpCredentials
 from autoprov.provisioning.request import Auth, Client, Door, FileRequest, Method
-from autoprov.provisioning.resolver import UNAVAILABLE, Resolver
-
-log = logging.getLogger("autoprov.provisioning")
+from autoprov.provisioning.resolver import Resolver
 
 _METHODS = {"GET": Method.GET, "HEAD": Method.HEAD, "PUT": Method.PUT}
-_ALLOW = {"Allow": "GET, HEAD, PUT"}
-_RETRY = {"Retry-After": "1"}
 _VALIDATORS = frozenset({b"if-none-match", b"if-modified-since"})
 
 
 class _Disconnected(Exception):
     pass
+
+
+class _Authorization:
+    """A request's Authorization header, checked when the resolver first asks
+    (``CheckCredentials``): once at most, since a Digest nonce count is accepted only once.
+    ``stale`` tells afterwards whether it answered an expired Digest nonce."""
+
+    __slots__ = ("_checked", "_credentials", "_header", "_method", "_path")
+
+    def __init__(self, credentials: HttpCredentials, header: str, method: str, path: str) -> None:
+        self._credentials = credentials
+        self._header = header
+        self._method = method
+        self._path = path
+        self._checked: HttpAuth | None = None
+
+    def __call__(self, user: str, password: str) -> Auth:
+        if self._checked is None:
+            self._checked = self._credentials.check(
+                self._header, self._method, self._path, user, password
+            )
+        return self._checked.auth
+
+    @property
+    def stale(self) -> bool:
+        return self._checked is not None and self._checked.stale
 
 
 class ProvisioningApp:
@@ -64,21 +84,16 @@ class ProvisioningApp:
         method = _METHODS.get(scope["method"], Method.OTHER)
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         path = raw_path.decode("latin-1")
-        auth, stale = Auth.NONE, False
-        if authorization:
-            try:
-                user, password = await self._resolver.credentials()
-            except SQLAlchemyError:
-                log.exception("database-error path=%s", quote(path[:200]))
-                await self._response(UNAVAILABLE, stale)(scope, receive, send)
-                return
-            checked = self._credentials.check(authorization, scope["method"], path, user, password)
-            auth, stale = checked.auth, checked.stale
+        check = (
+            _Authorization(self._credentials, authorization, scope["method"], path)
+            if authorization
+            else None
+        )
         client = scope.get("client")
         request = FileRequest(
             path=path,
             method=method,
-            client=Client(client[0] if client else "", Door.HTTP, auth, user_agent),
+            client=Client(client[0] if client else "", Door.HTTP, check or Auth.NONE, user_agent),
         )
         answer: Answer | Stored = await self._resolver.resolve(request)
         if isinstance(answer, UploadSlot):
@@ -91,28 +106,36 @@ class ProvisioningApp:
             await _send_generated(answer, validators, send)
         elif isinstance(answer, StoredFile):
             await (await _stored_file(answer, validators))(scope, receive, send)
+        elif isinstance(answer, Refused):
+            await self._send_refusal(answer, check is not None and check.stale, send)
         else:
-            await self._response(answer, stale)(scope, receive, send)
+            await Response(status_code=204)(scope, receive, send)
 
-    def _response(self, answer: Refused | Stored | UploadSlot, stale: bool) -> Response:
-        match answer:
-            case Stored():
-                return Response(status_code=204)
-            case Refused(refusal, message):
-                return self._refusal(refusal, message, stale)
-        raise TypeError(f"no response for {answer!r}")
+    async def _send_refusal(self, answer: Refused, stale: bool, send: Send) -> None:
+        headers, body = _refusal_parts(answer.refusal, answer.message)
+        if answer.refusal is Refusal.UNAUTHORIZED:
+            challenges = self._credentials.challenges(stale=stale)
+            headers = (*headers, *((b"www-authenticate", c.encode("latin-1")) for c in challenges))
+        await send(
+            {"type": "http.response.start", "status": answer.refusal.value, "headers": headers}
+        )
+        await send({"type": "http.response.body", "body": body})
 
-    def _refusal(self, refusal: Refusal, message: str, stale: bool) -> Response:
-        headers = {}
-        if refusal is Refusal.METHOD_NOT_ALLOWED:
-            headers = _ALLOW
-        elif refusal in {Refusal.TOO_MANY_REQUESTS, Refusal.UNAVAILABLE}:
-            headers = _RETRY
-        response = PlainTextResponse(message + "\n", refusal.value, headers)
-        if refusal is Refusal.UNAUTHORIZED:
-            for value in self._credentials.challenges(stale=stale):
-                response.raw_headers.append((b"www-authenticate", value.encode("latin-1")))
-        return response
+
+@lru_cache(maxsize=256)
+def _refusal_parts(refusal: Refusal, message: str) -> tuple[tuple[tuple[bytes, bytes], ...], bytes]:
+    """The headers and body of a plain-text refusal, built once: a booting fleet is refused the
+    same few ways (most often 404 for the optional files) thousands of times."""
+    body = (message + "\n").encode()
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode("latin-1")),
+    ]
+    if refusal is Refusal.METHOD_NOT_ALLOWED:
+        headers.append((b"allow", b"GET, HEAD, PUT"))
+    elif refusal in {Refusal.TOO_MANY_REQUESTS, Refusal.UNAVAILABLE}:
+        headers.append((b"retry-after", b"1"))
+    return tuple(headers), body
 
 
 async def _send_generated(answer: Generated, validators: dict[bytes, str], send: Send) -> None:

@@ -6,6 +6,7 @@ at every request, and a frozen dataclass costs several times as much to build.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import NamedTuple
 
@@ -34,10 +35,16 @@ class Auth(Enum):
     """Presented wrong ones: a refusal worth a log line."""
 
 
+CheckCredentials = Callable[[str, str], Auth]
+"""Given the provisioning user and password, what the client proved. HTTP passes one instead
+of an ``Auth``: a Digest answer costs a parse and two hashes, and most requests a phone sends
+with credentials are for files that need none, so it is checked only when a file does."""
+
+
 class Client(NamedTuple):
     ip: str
     door: Door
-    auth: Auth = Auth.NONE
+    auth: Auth | CheckCredentials = Auth.NONE
     user_agent: str | None = None
     """HTTP only; FTP and TFTP carry none."""
 

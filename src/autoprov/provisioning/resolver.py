@@ -252,7 +252,7 @@ class Resolver:
             snapshot = await self._site.get()
             if (refused := self._check_secret_access(request, snapshot)) is not None:
                 return refused
-            path = await anyio.to_thread.run_sync(self._uploads.find, phone_file)
+            path = self._uploads.find(phone_file)
             if path is None:
                 return NOT_FOUND
             found_stat = path.stat()
@@ -290,13 +290,17 @@ class Resolver:
         """Files holding a user's password (or read back into a phone's configuration) need the
         provisioning credentials and, when networks are configured, an address inside them."""
         client = request.client
-        if client.auth is Auth.NONE:
+        site = snapshot.site
+        auth = client.auth
+        if not isinstance(auth, Auth):
+            auth = auth(site.provision_user, site.provision_password)
+        if auth is Auth.NONE:
             return CREDENTIALS_REQUIRED
-        if client.auth is Auth.INVALID:
+        if auth is Auth.INVALID:
             return self._refuse(
                 request, Refusal.UNAUTHORIZED, "bad-credentials", "wrong provisioning credentials"
             )
-        networks = snapshot.site.provision_networks
+        networks = site.provision_networks
         if networks:
             address = ipaddress.ip_address(client.ip)
             if not any(address in ipaddress.ip_network(net, strict=False) for net in networks):

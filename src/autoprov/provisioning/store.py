@@ -8,14 +8,37 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import BindParameter, Engine, bindparam, exists, func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import BindParameter, Engine, Table, bindparam, exists, func, select, update
+from sqlalchemy.orm import Session
 
 from autoprov.config import AUTOPROVISION_USER, Settings
 from autoprov.inventory.site import SiteSettings, load_site_settings
-from autoprov.inventory.unique_ids import reserve_unique_id
+from autoprov.inventory.unique_ids import claim_unique_id
 from autoprov.storage.models import Line, Phone, User
+
+_PHONES = cast(Table, Phone.__table__)
+_LINES = cast(Table, Line.__table__)
+_USERS = cast(Table, User.__table__)
+# A Core statement, one round trip whether or not the phone has lines: every <mac>.cfg request
+# runs it (twice per boot), so the ORM's identity map and per-relationship loads are skipped.
+_PHONE_WITH_LINES = (
+    select(
+        _PHONES.c.model,
+        _LINES.c.position,
+        _USERS.c.username,
+        _USERS.c.password,
+        _USERS.c.display_name,
+    )
+    .select_from(
+        _PHONES.outerjoin(_LINES, _LINES.c.phone_id == _PHONES.c.id).outerjoin(
+            _USERS, _USERS.c.id == _LINES.c.user_id
+        )
+    )
+    .where(_PHONES.c.mac == bindparam("mac"))
+    .order_by(_LINES.c.position)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,25 +91,22 @@ class Store:
         return SiteSnapshot(site, password, unassigned)
 
     def phone(self, mac: str) -> PhoneAccounts | None:
-        with Session(self._engine) as session:
-            phone = session.scalar(
-                select(Phone)
-                .where(Phone.mac == mac)
-                .options(selectinload(Phone.lines).selectinload(Line.user))
-            )
-            if phone is None:
-                return None
-            lines = tuple(
-                LineAccount(
-                    line.position, line.user.username, line.user.password, line.user.display_name
-                )
-                for line in phone.lines
-            )
-            return PhoneAccounts(phone.mac, phone.model, lines)
+        with self._engine.connect() as connection:
+            rows = connection.execute(_PHONE_WITH_LINES, {"mac": mac}).all()
+        if not rows:
+            return None
+        lines = tuple(
+            LineAccount(position, username, password, display_name)
+            for _, position, username, password, display_name in rows
+            if position is not None
+        )
+        return PhoneAccounts(mac, rows[0].model, lines)
 
     def reserve_unique_id(self, mac: str) -> str:
+        """Asked by the registration file, which only unassigned phones fetch: mostly phones
+        seen for the first time, for which the insert alone settles it."""
         with Session(self._engine) as session, session.begin():
-            return reserve_unique_id(session, mac)
+            return claim_unique_id(session, mac)
 
     def record_sightings(self, sightings: Iterable[Sighting]) -> None:
         """Last seen time and address of phones already in the inventory (others are skipped

@@ -56,8 +56,14 @@ class UploadStore:
         self._lock = threading.Lock()
 
     def find(self, phone_file: PhoneFile) -> Path | None:
-        """The stored copy, if there is one and it is a regular file inside the tree."""
-        path = confine(self.root, f"{phone_file.mac}/{phone_file.name}")
+        """The stored copy, if there is one and it is a regular file inside the tree.
+
+        A few system calls, cheap enough to run on the event loop: most asks are a booting
+        phone's for files it never uploaded, answered by one ``lstat``."""
+        relative = f"{phone_file.mac}/{phone_file.name}"
+        if not os.path.lexists(os.path.join(self.root, relative)):
+            return None
+        path = confine(self.root, relative)
         return path if path is not None and path.is_file() else None
 
     def write(self, phone_file: PhoneFile, data: bytes) -> None:

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Dialect, Engine, create_engine, event
+from sqlalchemy import Dialect, Engine, create_engine, event, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +26,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
+
+SQLITE_POOL_SIZE = 40
+"""Connections kept open to an SQLite file: anyio's default limit of worker threads, so that
+every thread a service runs database calls in can hold one at once. A smaller pool opens and
+closes overflow connections (four PRAGMAs each) for as long as the load lasts."""
 
 IDLE_BEFORE_PING = 10.0
 """Seconds a pooled connection may rest and still be handed out without a ping. A ping on every
@@ -55,10 +60,14 @@ def _ping_if_idle(
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
+        path = make_url(url).database
+        pool: dict[str, int] = {}
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 10}
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     engine = create_engine(url, pool_size=10, max_overflow=20)

@@ -34,7 +34,7 @@ from autoprov.inventory.keep import KEEP, Keep
 from autoprov.inventory.records import LineRecord, PhonePage, PhoneRecord, SyncRecord, as_utc
 from autoprov.inventory.registrations import PhoneAddress, registered_among
 from autoprov.inventory.sql import among
-from autoprov.inventory.unique_ids import claim_unique_id, find_unique_id
+from autoprov.inventory.unique_ids import claim_unique_id, find_unique_id, reserve_unique_id
 from autoprov.inventory.validation import (
     DESCRIPTION_MAX,
     FIRMWARE_MAX,
@@ -322,7 +322,10 @@ def create_phone(
             found, created = (inserted, None, ()), True
     phone, reserved, lines = found
     if reserved is None:
-        reserved = claim_unique_id(session, normalized)
+        # A new phone's ID was not read with it, and is usually reserved already (by the
+        # registration file the phone fetched before registering): look before inserting.
+        reserve = reserve_unique_id if created else claim_unique_id
+        reserved = reserve(session, normalized)
     if unique_id is not None and unique_id != reserved:
         raise Conflict(
             f"unique ID {unique_id} does not belong to {normalized} (its ID is {reserved})",

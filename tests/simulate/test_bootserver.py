@@ -27,6 +27,8 @@ def test_boot_server_url_loses_its_credentials_to_a_separate_field() -> None:
         ("x-phone.cfg", "./overrides/", "http://127.0.0.1:8080/polycom/overrides/x-phone.cfg"),
         ("x.xml", "http://10.9.9.9/contacts", "http://10.9.9.9/contacts/x.xml"),
         ("http://127.0.0.1:9/a/b.cfg", "logs", "http://127.0.0.1:9/a/b.cfg"),
+        ("../shared/x.cfg", "logs", "http://127.0.0.1:8080/polycom/shared/x.cfg"),
+        ("/x.cfg?v=2", "logs/", "http://127.0.0.1:8080/polycom/logs/x.cfg?v=2"),
     ],
 )
 def test_names_resolve_against_the_boot_server(name: str, directory: str, url: str) -> None:
@@ -36,6 +38,11 @@ def test_names_resolve_against_the_boot_server(name: str, directory: str, url: s
 def test_url_credentials_of_a_file_beat_the_boot_server_credentials() -> None:
     location = SERVER.locate("https://usr:pwd@10.0.0.2/dir/file.cfg")
     assert location == Location("https://10.0.0.2/dir/file.cfg", Credentials("usr", "pwd"))
+
+
+def test_directory_credentials_beat_the_boot_server_credentials() -> None:
+    location = SERVER.locate("x.xml", "http://usr:pwd@10.9.9.9/contacts")
+    assert location == Location("http://10.9.9.9/contacts/x.xml", Credentials("usr", "pwd"))
 
 
 def test_placeholders_expand_inside_urls() -> None:

@@ -6,9 +6,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import cast
 
 from autoprov.simulate.fetcher import RetryPolicy
-from autoprov.simulate.results import PhoneState, Step
+from autoprov.simulate.phone import EmulatedPhone
+from autoprov.simulate.results import PhoneResult, PhoneState, Step
 from autoprov.simulate.simulator import Simulator, SimulatorConfig
 from autoprov.simulate.timers import SipTimers
 from autoprov.sip import NameAddr, Request, SipURI, Via, build_request
@@ -157,3 +160,24 @@ async def test_without_always_reboot_unchanged_lines_mean_no_reboot() -> None:
             assert result.registered_users == ("auto",)
             assert result.state is PhoneState.RUNNING
     assert s.boot.paths()[-9:-7] == [f"{mac}.cfg", "000000000000.cfg"]
+
+
+async def test_wait_for_wants_every_phone_at_once_not_each_in_turn() -> None:
+    sim = Simulator(SimulatorConfig(phones=3, provision_url="http://127.0.0.1:9/"))
+    sim.phones = [
+        cast(EmulatedPhone, SimpleNamespace(result=PhoneResult(mac=str(n), model="VVX")))
+        for n in range(3)
+    ]
+    ready = {"0", "2"}
+    waiter = asyncio.create_task(sim.wait_for(lambda p: p.mac in ready))
+    await asyncio.sleep(0.1)
+    # The late phone is ready now, but one that was ready no longer is.
+    ready.symmetric_difference_update({"0", "1"})
+    sim._changed.set()  # what a phone's state change does
+    await asyncio.sleep(0.1)
+    assert not waiter.done()
+    assert [r.mac for r in sim.waiting(lambda p: p.mac in ready)] == ["0"]
+    ready.add("0")
+    sim._changed.set()
+    async with asyncio.timeout(1):
+        await waiter

@@ -3,12 +3,17 @@ master file gives, placeholders expanded, relative names joined, credentials kep
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from autoprov.simulate.xmlfile import ConfigError
 
 _SCHEMES = ("http", "https")
+_PLAIN_NAME = re.compile(r"[\w-][\w.-]*")
+"""A file name that joins a directory URL by plain concatenation (no dot segments,
+no query, no scheme)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +56,21 @@ def _as_directory(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+@functools.lru_cache(maxsize=1024)
+def _folder(base_url: str, directory: str) -> tuple[str, Location]:
+    """``directory`` resolved against the boot server URL, as written and split.
+
+    Every phone asks for its files in the same few directories: resolving each once spares
+    a URL parse per request.
+    """
+    folder = base_url
+    if directory:
+        folder = _as_directory(
+            directory if _is_absolute(directory) else urljoin(base_url, directory)
+        )
+    return folder, _split_credentials(folder)
+
+
 @dataclass(frozen=True, slots=True)
 class BootServer:
     base_url: str
@@ -75,12 +95,12 @@ class BootServer:
         if _is_absolute(name):
             location = _split_credentials(name)
         else:
-            base = self.base_url
-            if directory:
-                base = _as_directory(
-                    directory if _is_absolute(directory) else urljoin(base, directory)
-                )
-            location = _split_credentials(urljoin(base, name.lstrip("/")))
+            folder, split = _folder(self.base_url, directory)
+            name = name.lstrip("/")
+            if _PLAIN_NAME.fullmatch(name):
+                location = Location(split.url + name, split.credentials)
+            else:
+                location = _split_credentials(urljoin(folder, name))
         if location.credentials is None:
             return Location(location.url, self.credentials)
         return location

@@ -87,13 +87,13 @@ class _Connection:
             except asyncio.LimitOverrunError:
                 raise _Malformed("header section too large") from None
             status, headers = _parse_head(head[:-4])
-        response = HttpResponse(status, headers, b"")
-        connection = (response.header("connection") or "").lower()
-        self.keep = connection != "close"
+        # Reversed, so that the first of repeated fields wins, as in HttpResponse.header.
+        fields = dict(reversed(headers))
+        self.keep = fields.get("connection", "").lower() != "close"
         if method == "HEAD" or status in _NO_BODY:
-            return response
-        coding = (response.header("transfer-encoding") or "").lower()
-        length = response.header("content-length")
+            return HttpResponse(status, headers, b"")
+        coding = fields.get("transfer-encoding", "").lower()
+        length = fields.get("content-length")
         if coding.endswith("chunked"):
             body = await self._chunked()
         elif length is not None:

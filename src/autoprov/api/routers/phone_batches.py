@@ -22,6 +22,7 @@ from autoprov.api.auth import PhoneWriterDep
 from autoprov.api.deps import DatabaseDep
 from autoprov.api.errors import ErrorDetail, error_responses
 from autoprov.api.paths import API_PREFIX
+from autoprov.api.routers.phones import create_from
 from autoprov.api.schemas.common import RequestBody, ResponseBody
 from autoprov.api.schemas.phones import Address, ModelId, PhoneCreate, PhoneOut
 from autoprov.inventory import phones
@@ -93,16 +94,7 @@ def _news(known: PhoneRecord, item: PhoneCreate) -> dict[str, Any]:
 
 
 def _create_or_update(session: Session, item: PhoneCreate) -> BatchResult:
-    record, created = phones.create_phone(
-        session,
-        item.mac,
-        item.model,
-        description=item.description,
-        ip=item.ip,
-        firmware=item.firmware,
-        last_seen=item.last_seen,
-        unique_id=item.unique_id,
-    )
+    record, created = create_from(session, item)
     news = {} if created else _news(record, item)
     if news:
         record = phones.update_phone(session, record.mac, **news)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from autoprov.api.auth import AdminDep, PhoneWriterDep
 from autoprov.api.deps import DatabaseDep, PagingDep, request_resync
@@ -94,19 +95,22 @@ async def list_phones(
     summary="Create a phone (idempotent by MAC)",
 )
 async def create_phone(_: PhoneWriterDep, body: PhoneCreate, db: DatabaseDep) -> Response:
-    record, created = await db.write(
-        lambda session: phones.create_phone(
-            session,
-            body.mac,
-            body.model,
-            description=body.description,
-            ip=body.ip,
-            firmware=body.firmware,
-            last_seen=body.last_seen,
-            unique_id=body.unique_id,
-        )
-    )
+    record, created = await db.write(lambda session: create_from(session, body))
     return PHONE.response(record, 201 if created else 200)
+
+
+def create_from(session: Session, body: PhoneCreate) -> tuple[PhoneRecord, bool]:
+    """``phones.create_phone`` with a create's body (also each item of a batch)."""
+    return phones.create_phone(
+        session,
+        body.mac,
+        body.model,
+        description=body.description,
+        ip=body.ip,
+        firmware=body.firmware,
+        last_seen=body.last_seen,
+        unique_id=body.unique_id,
+    )
 
 
 @router.get("/{mac}", response_model=PhoneOut, responses=error_responses(401, 403, 404, 422))

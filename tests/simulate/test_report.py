@@ -5,7 +5,7 @@ from rich.console import Console
 
 from autoprov.config import AUTOPROVISION_USER
 from autoprov.simulate.report import percentile, summarize, summary_tables
-from autoprov.simulate.results import BootRecord, PhoneResult, Step
+from autoprov.simulate.results import BootRecord, FleetTally, Milestones, PhoneResult, Step
 
 
 def test_percentile_is_nearest_rank() -> None:
@@ -46,3 +46,26 @@ def test_summary_counts_and_table() -> None:
         console.print(table)
     text = console.export_text()
     assert "registered as a user" in text and "200 ms" in text
+
+
+def test_tally_counts_each_milestone_once_per_phone() -> None:
+    tally = FleetTally()
+    phone = PhoneResult(mac="0004f2000001", model="VVX_410")
+    reached = Milestones.of(phone)
+
+    def change() -> None:
+        nonlocal reached
+        now = Milestones.of(phone)
+        tally.advance(reached, now)
+        reached = now
+
+    phone.ever_registered.add(AUTOPROVISION_USER)
+    phone.boots.append(BootRecord(number=1, registered_as=(AUTOPROVISION_USER,)))
+    change()
+    change()  # no news: nothing counted twice
+    assert tally == FleetTally(booted_or_failed=1, auto_provisioned=1, registered_as_user=0)
+    phone.ever_registered.add("1001")
+    phone.failure = "later failure"  # booted already: not counted again
+    change()
+    assert tally == FleetTally(booted_or_failed=1, auto_provisioned=1, registered_as_user=1)
+    assert Milestones.of(phone) == Milestones(True, True, True)

@@ -11,7 +11,7 @@ from typing import cast
 
 from autoprov.simulate.fetcher import RetryPolicy
 from autoprov.simulate.phone import EmulatedPhone
-from autoprov.simulate.results import PhoneResult, PhoneState, Step
+from autoprov.simulate.results import FleetTally, PhoneResult, PhoneState, Step
 from autoprov.simulate.simulator import Simulator, SimulatorConfig
 from autoprov.simulate.timers import SipTimers
 from autoprov.sip import NameAddr, Request, SipURI, Via, build_request
@@ -80,8 +80,11 @@ async def test_run_boots_every_phone_and_reports_each_step() -> None:
         fleet = s.config(3)
         for spec_mac in _macs(fleet):
             s.boot.files[f"reg/{spec_mac}-registration.cfg"] = _registration(s.peer.port, "auto")
-        results = await Simulator(fleet).run()
+        sim = Simulator(fleet)
+        results = await sim.run()
     assert [r.failure for r in results] == [None] * 3
+    # "auto" stands for the auto-provisioning identity here, so it counts as a user.
+    assert sim.tally == FleetTally(booted_or_failed=3, auto_provisioned=0, registered_as_user=3)
     assert all(r.booted and r.ever_registered == {"auto"} for r in results)
     assert all(set(r.boots[0].steps) == set(Step) for r in results)
     assert len({r.mac for r in results}) == 3
@@ -98,7 +101,9 @@ def _macs(config: SimulatorConfig) -> list[str]:
 
 async def test_a_phone_without_configuration_fails_with_the_reason() -> None:
     async with site() as s:
-        results = await Simulator(s.config(1)).run()
+        sim = Simulator(s.config(1))
+        results = await sim.run()
+    assert sim.tally == FleetTally(booted_or_failed=1)
     (result,) = results
     assert result.state is PhoneState.FAILED
     assert result.failure is not None and "registration.cfg (404)" in result.failure

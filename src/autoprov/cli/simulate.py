@@ -36,16 +36,11 @@ async def _show_progress(sim: Simulator, progress: Progress, total: int) -> None
     booting = progress.add_task("booted", total=total)
     provisioned = progress.add_task(f"registered as {AUTOPROVISION_USER}", total=total)
     as_user = progress.add_task("registered as a user", total=total)
+    tally = sim.tally
     while True:
-        results = sim.results()
-        progress.update(booting, completed=sum(r.booted or r.failed for r in results))
-        progress.update(
-            provisioned, completed=sum(AUTOPROVISION_USER in r.ever_registered for r in results)
-        )
-        progress.update(
-            as_user,
-            completed=sum(any(u != AUTOPROVISION_USER for u in r.ever_registered) for r in results),
-        )
+        progress.update(booting, completed=tally.booted_or_failed)
+        progress.update(provisioned, completed=tally.auto_provisioned)
+        progress.update(as_user, completed=tally.registered_as_user)
         await asyncio.sleep(PROGRESS_INTERVAL)
 
 

@@ -17,7 +17,14 @@ from autoprov.simulate.fleet import PhoneSpec
 from autoprov.simulate.http_client import HttpClient
 from autoprov.simulate.lines import LineConfig, always_reboots_on_check_sync
 from autoprov.simulate.registration import LineRegistration, RegistrationError
-from autoprov.simulate.results import BootRecord, PhoneResult, PhoneState, Step
+from autoprov.simulate.results import (
+    BootRecord,
+    FleetTally,
+    Milestones,
+    PhoneResult,
+    PhoneState,
+    Step,
+)
 from autoprov.simulate.sip_client import SipEndpoint
 from autoprov.simulate.stages import Application, BootError, BootFiles, Flash
 from autoprov.simulate.timers import SipTimers
@@ -40,7 +47,8 @@ class PhoneEnvironment:
     http_retry: RetryPolicy
     sip_timers: SipTimers
     changed: Callable[[], None]
-    """Called whenever a phone's result changes (progress display, waiters)."""
+    """Called whenever a phone's result changes (waiters)."""
+    tally: FleetTally
 
 
 class EmulatedPhone:
@@ -53,6 +61,7 @@ class EmulatedPhone:
         self.address = address
         self._sip_port = sip_port
         self.result = PhoneResult(mac=spec.mac, model=spec.model.ua_token)
+        self._reached = Milestones()
         self._env = env
         self._files = BootFiles(spec, env.boot_server)
         self._flash = Flash()
@@ -84,6 +93,13 @@ class EmulatedPhone:
 
     def _set_state(self, state: PhoneState) -> None:
         self.result.state = state
+        self._changed()
+
+    def _changed(self) -> None:
+        reached = Milestones.of(self.result)
+        if reached != self._reached:
+            self._env.tally.advance(self._reached, reached)
+            self._reached = reached
         self._env.changed()
 
     def _fetcher(self, client: HttpClient, stage: Stage) -> Fetcher:
@@ -133,7 +149,7 @@ class EmulatedPhone:
             self._endpoint = None
         if self.result.registered_users:
             self.result.registered_users = ()
-            self._env.changed()
+            self._changed()
 
     async def _register(self, lines: tuple[LineConfig, ...], record: BootRecord) -> None:
         """REGISTER each line in turn from the phone's own UDP port."""
@@ -163,7 +179,7 @@ class EmulatedPhone:
         current = tuple(r.line.user for r in self._registrations if r.registered)
         self.result.registered_users = current
         self.result.ever_registered.update(current)
-        self._env.changed()
+        self._changed()
 
     def _on_check_sync(self) -> None:
         log.debug("check-sync mac=%s", self.spec.mac)

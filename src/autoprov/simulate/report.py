@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from rich.table import Table
 
 from autoprov.config import AUTOPROVISION_USER
-from autoprov.simulate.results import PhoneResult, Step
+from autoprov.simulate.results import Milestones, PhoneResult, Step
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -40,10 +40,6 @@ class Summary:
     """``(mac, reason)`` of every failed phone."""
 
 
-def _is_user(name: str) -> bool:
-    return name != AUTOPROVISION_USER
-
-
 def summarize(results: Iterable[PhoneResult]) -> Summary:
     phones = list(results)
     samples: dict[Step, list[float]] = {step: [] for step in Step}
@@ -51,13 +47,12 @@ def summarize(results: Iterable[PhoneResult]) -> Summary:
         for boot in phone.boots:
             for step, seconds in boot.steps.items():
                 samples[step].append(seconds)
+    reached = [Milestones.of(phone) for phone in phones]
     return Summary(
         phones=len(phones),
         booted=sum(phone.booted for phone in phones),
-        auto_provisioned=sum(AUTOPROVISION_USER in phone.ever_registered for phone in phones),
-        registered_as_user=sum(
-            any(_is_user(name) for name in phone.ever_registered) for phone in phones
-        ),
+        auto_provisioned=sum(m.auto_provisioned for m in reached),
+        registered_as_user=sum(m.registered_as_user for m in reached),
         failed=sum(phone.failed for phone in phones),
         steps={
             step: StepStats(len(values), percentile(values, 0.5), percentile(values, 0.99))

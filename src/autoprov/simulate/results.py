@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from autoprov.config import AUTOPROVISION_USER
+
 
 class Step(Enum):
     MASTER_FILE = "master file"
@@ -59,3 +61,36 @@ class PhoneResult:
     @property
     def failed(self) -> bool:
         return self.failure is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Milestones:
+    """What a phone has reached so far, each at most once."""
+
+    booted_or_failed: bool = False
+    auto_provisioned: bool = False
+    """Registered as the auto-provisioning identity."""
+    registered_as_user: bool = False
+
+    @classmethod
+    def of(cls, phone: PhoneResult) -> Milestones:
+        return cls(
+            booted_or_failed=phone.booted or phone.failed,
+            auto_provisioned=AUTOPROVISION_USER in phone.ever_registered,
+            registered_as_user=any(name != AUTOPROVISION_USER for name in phone.ever_registered),
+        )
+
+
+@dataclass(slots=True)
+class FleetTally:
+    """How many phones reached each milestone, counted as they reach it: a progress display
+    reads these instead of scanning thousands of phones several times a second."""
+
+    booted_or_failed: int = 0
+    auto_provisioned: int = 0
+    registered_as_user: int = 0
+
+    def advance(self, before: Milestones, after: Milestones) -> None:
+        self.booted_or_failed += after.booted_or_failed and not before.booted_or_failed
+        self.auto_provisioned += after.auto_provisioned and not before.auto_provisioned
+        self.registered_as_user += after.registered_as_user and not before.registered_as_user

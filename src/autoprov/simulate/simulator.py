@@ -22,7 +22,7 @@ from autoprov.simulate.bootserver import BootServer
 from autoprov.simulate.fetcher import HttpClients, RetryPolicy
 from autoprov.simulate.fleet import DEFAULT_MODELS, PhoneSpec, make_fleet, resolve_models
 from autoprov.simulate.phone import EmulatedPhone, PhoneEnvironment
-from autoprov.simulate.results import PhoneResult
+from autoprov.simulate.results import FleetTally, PhoneResult
 from autoprov.simulate.timers import SipTimers
 
 WAKE_INTERVAL = 0.05
@@ -81,6 +81,8 @@ class Simulator:
         self._by_mac: dict[str, EmulatedPhone] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._changed = asyncio.Event()
+        self.tally = FleetTally()
+        """How many phones reached each milestone so far."""
 
     async def __aenter__(self) -> Simulator:
         await self.start()
@@ -109,6 +111,7 @@ class Simulator:
             http_retry=config.http_retry,
             sip_timers=config.sip_timers,
             changed=self._changed.set,
+            tally=self.tally,
         )
         for index, (spec, address) in enumerate(zip(specs, addresses, strict=True)):
             sip_port = ports[index % len(ports)] if ports else None

@@ -22,3 +22,10 @@ def test_provisioning_http_workers_follow_the_cores_unless_set(
 def test_provisioning_http_workers_cannot_be_negative() -> None:
     with pytest.raises(ValidationError):
         Settings(provision_http_workers=-1)
+
+
+def test_time_server_is_one_host_written_as_given() -> None:
+    assert Settings(time_server=" ntp.example.net ").time_server == "ntp.example.net"
+    for bad in ("", "ntp one", 'ntp"x'):
+        with pytest.raises(ValidationError, match="host name or an IP address"):
+            Settings(time_server=bad)

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     ftp_user: str = "PlcmSpIp"
     ftp_password: SecretStr = SecretStr("PlcmSpIp")
     provision_networks: list[str] = Field(default_factory=list)
+    time_server: str = "pool.ntp.org"
+    """The SNTP server written into phone configurations (``tcpIpApp.sntp.address``)."""
     polycom_ouis: list[str] = Field(default_factory=lambda: ["0004f2", "64167f", "482567"])
 
     autoprovision_enabled: bool = True
@@ -104,6 +106,14 @@ class Settings(BaseSettings):
         for net in value:
             ipaddress.ip_network(net, strict=False)
         return value
+
+    @field_validator("time_server")
+    @classmethod
+    def _check_time_server(cls, value: str) -> str:
+        cleaned = value.strip()
+        if not cleaned or any(c.isspace() or c in "\"'<>&" for c in cleaned):
+            raise ValueError("give a host name or an IP address")
+        return cleaned
 
     @field_validator("digest_algorithms")
     @classmethod

@@ -21,7 +21,7 @@ REGISTRAR = Registrar("pbx.example.com", 5060)
 
 def profile(override_dir: Path | None, *, mac: str = MAC, model: str | None = "VVX_410") -> bytes:
     env = make_environment(override_dir)
-    return render_profile(env, [LINE], REGISTRAR, SiteConfig(), mac=mac, model=model)
+    return render_profile(env, [LINE], REGISTRAR, SiteConfig("pool.ntp.org"), mac=mac, model=model)
 
 
 def test_most_specific_template_first() -> None:

@@ -124,6 +124,24 @@ async def test_the_registration_file_follows_the_site_settings(
     assert (found["reg.1.server.1.address"], found["reg.1.server.1.port"]) == ("192.0.2.5", "5070")
 
 
+async def test_the_time_server_follows_the_site_settings(
+    settings: Settings, engine: Engine, secrets: Secrets
+) -> None:
+    add_phone(engine, MAC, users=("1001",))
+    clock = Clock()
+    resolver = Resolver(settings, Store(engine, settings), clock=clock)
+
+    async def time_servers() -> tuple[str, str]:
+        site = parameters(body(await resolver.resolve(http("/site.cfg"))))
+        return site["tcpIpApp.sntp.address"], (await profile_of(resolver))["tcpIpApp.sntp.address"]
+
+    assert await time_servers() == ("pool.ntp.org", "pool.ntp.org")
+    with Session(engine) as session, session.begin():
+        update_site_settings(session, time_server="ntp.example.net")
+    clock.now += max(SITE_TTL, PHONE_TTL)
+    assert await time_servers() == ("ntp.example.net", "ntp.example.net")
+
+
 async def test_an_edited_template_shows_once_the_templates_are_read_again(
     settings: Settings, engine: Engine, secrets: Secrets
 ) -> None:

@@ -25,6 +25,7 @@ class SiteSettings:
     provision_user: str
     provision_password: str
     provision_networks: tuple[str, ...]
+    time_server: str
     autoprovision_enabled: bool
     unassigned_cap: int
 
@@ -45,6 +46,7 @@ def _defaults(settings: Settings, generated_user: str, generated_password: str) 
             else generated_password
         ),
         provision_networks=tuple(settings.provision_networks),
+        time_server=settings.time_server,
         autoprovision_enabled=settings.autoprovision_enabled,
         unassigned_cap=settings.unassigned_cap,
     )

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 
 from autoprov.polycom.rendering import TemplateEnvironment, render
 
-DEFAULT_TIME_SERVER = "pool.ntp.org"
-
 
 @dataclass(frozen=True, slots=True)
 class Registrar:
@@ -37,7 +35,8 @@ class LineConfig:
 
 @dataclass(frozen=True, slots=True)
 class SiteConfig:
-    time_server: str = DEFAULT_TIME_SERVER
+    time_server: str
+    """``tcpIpApp.sntp.address``."""
 
 
 def sip_address(user: str, domain: str, registrar_host: str) -> str:

@@ -47,7 +47,6 @@ class Documents:
         self._env = env
         self._settings = settings
         self.base_url = provisioning_base_url(settings)
-        self._site = SiteConfig()
         self._rendered: TimedCache[Hashable, Generated] = TimedCache(None, RENDERED_FILES)
 
     def site_master(self, images: frozenset[str]) -> Generated:
@@ -96,14 +95,16 @@ class Documents:
     def profile(self, snapshot: SiteSnapshot, phone: PhoneAccounts) -> Generated:
         lines = tuple(self._line(snapshot, account) for account in phone.lines)
         registrar = self._registrar(snapshot)
+        site = _site_config(snapshot)
         mac, model = phone.mac, phone.model
         return self._render(
-            ("profile", lines, registrar, self._site, mac, model),
-            lambda: render_profile(self._env, lines, registrar, self._site, mac=mac, model=model),
+            ("profile", lines, registrar, site, mac, model),
+            lambda: render_profile(self._env, lines, registrar, site, mac=mac, model=model),
         )
 
-    def site(self) -> Generated:
-        return self._render(("site", self._site), lambda: render_site(self._env, self._site))
+    def site(self, snapshot: SiteSnapshot) -> Generated:
+        site = _site_config(snapshot)
+        return self._render(("site", site), lambda: render_site(self._env, site))
 
     def _render(self, inputs: tuple[Hashable, ...], render: Callable[[], bytes]) -> Generated:
         """``inputs`` must name the document and hold every value ``render`` uses."""
@@ -146,3 +147,7 @@ class Documents:
             display_name=name,
             mwi_subscribe=account.username,
         )
+
+
+def _site_config(snapshot: SiteSnapshot) -> SiteConfig:
+    return SiteConfig(time_server=snapshot.site.time_server)

@@ -169,7 +169,7 @@ class Resolver:
             case Target.SITE_MASTER:
                 return self._documents.site_master(self._static.images())
             case Target.SITE:
-                return self._documents.site()
+                return self._documents.site(await self._site.get())
             case Target.PHONE_MASTER:
                 return await self._phone_master(found)
             case Target.REGISTRATION:

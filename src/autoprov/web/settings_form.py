@@ -30,6 +30,7 @@ TEXT_FIELDS = (
     "provision_user",
     "provision_password",
     "provision_networks",
+    "time_server",
     "unassigned_cap",
 )
 CHECKBOX = "autoprovision_enabled"
@@ -54,7 +55,11 @@ def parse_settings_form(form: Mapping[str, Any]) -> SettingsForm:
     def text(name: str) -> str:
         return str(values[name])
 
-    for name, label in (("sip_domain", "SIP domain"), ("registrar_host", "Registrar address")):
+    for name, label in (
+        ("sip_domain", "SIP domain"),
+        ("registrar_host", "Registrar address"),
+        ("time_server", "Time server"),
+    ):
         value = text(name)
         if _is_host(value):
             result.changes[name] = value

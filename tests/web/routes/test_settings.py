@@ -16,6 +16,7 @@ FORM = {
     "provision_user": "phones",
     "provision_password": "long-secret-1",
     "provision_networks": "10.1.0.0/16\n192.0.2.0/24",
+    "time_server": "ntp.example.com",
     "unassigned_cap": "200",
 }
 
@@ -37,6 +38,7 @@ def test_settings_are_saved_and_shown(
         provision_user="phones",
         provision_password="long-secret-1",
         provision_networks=("10.1.0.0/16", "192.0.2.0/24"),
+        time_server="ntp.example.com",
         autoprovision_enabled=False,
         unassigned_cap=200,
     )
@@ -54,10 +56,16 @@ def test_invalid_settings_are_explained_and_not_saved(
     admin: httpx.Client, ui_engine: Engine, settings: Settings
 ) -> None:
     before = _site(ui_engine, settings)
-    bad = {**FORM, "registrar_port": "99999", "provision_networks": "10.1.0.1/16"}
+    bad = {
+        **FORM,
+        "registrar_port": "99999",
+        "provision_networks": "10.1.0.1/16",
+        "time_server": "ntp server",
+    }
     answer = post_form(admin, "/ui/settings", "/ui/settings", bad)
     assert answer.status_code == 422
-    assert "2 fields need a change" in answer.text
+    assert "3 fields need a change" in answer.text
+    assert "Time server must be a host name or an IP address." in answer.text
     assert "Registrar port must be a number from 1 to 65535." in answer.text
     assert "did you mean 10.1.0.0/16?" in answer.text
     assert 'value="99999"' in answer.text  # what was typed stays in the form

@@ -1,5 +1,5 @@
-"""Site settings: SIP domain, registrar, provisioning credentials and networks, the
-auto-provisioning switch and cap; and which firmware files the server holds."""
+"""Site settings: SIP domain, registrar, time server, provisioning credentials and networks,
+the auto-provisioning switch and cap; and which firmware files the server holds."""
 
 from __future__ import annotations
 

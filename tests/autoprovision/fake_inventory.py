@@ -5,6 +5,7 @@ that takes phones one by one)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import Counter
@@ -32,6 +33,10 @@ class InventoryState:
     patched: Counter[str] = field(default_factory=Counter)
     """Known phones whose facts changed, by PATCH or in a batch."""
     batches: int = 0
+    batch_delay: float = 0.0
+    """Seconds each batch takes, as on a busy API."""
+    batches_in_flight: int = 0
+    most_batches_in_flight: int = 0
     unavailable: int = 0
     tokens: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -73,6 +78,10 @@ def _app(state: InventoryState) -> Starlette:
             state.unavailable += 1
             return JSONResponse({"detail": "starting"}, status_code=503)
         phones = (await request.json())["phones"]
+        state.batches_in_flight += 1
+        state.most_batches_in_flight = max(state.most_batches_in_flight, state.batches_in_flight)
+        await asyncio.sleep(state.batch_delay)
+        state.batches_in_flight -= 1
         if any(body["model"] in state.refused_models for body in phones):
             return JSONResponse(_error(422, "model"), status_code=422)
         results = []

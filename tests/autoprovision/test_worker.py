@@ -83,6 +83,21 @@ def test_a_known_phone_gets_its_address_and_firmware_updated(
     assert inventory.phones[mac]["last_seen"].startswith("20")
 
 
+@pytest.mark.parametrize("rounds", [1, 2])
+def test_batches_are_delivered_rounds_at_a_time(
+    settings: Settings, engine: Engine, inventory: InventoryState, rounds: int
+) -> None:
+    found = macs(48)
+    inventory.batch_delay = 0.2
+    _queue(engine, found)
+    options = replace(FAST, batch_size=8, rounds=rounds)
+    with _worker(settings, engine, options) as metrics:
+        wait_until(lambda: _depth(engine) == 0)
+    assert metrics.snapshot()["created"] == len(found)
+    assert inventory.created == dict.fromkeys(found, 1)
+    assert inventory.most_batches_in_flight == rounds
+
+
 def test_while_the_api_is_down_phones_wait_then_arrive_once(
     settings: Settings, engine: Engine, inventory: InventoryState
 ) -> None:

@@ -6,7 +6,8 @@ HTTP requests ever hold up the registrar. Each round claims a batch, delivers it
 transaction: delivered rows are removed (only if no newer facts arrived meanwhile), rows that
 may succeed later get a backoff, and rows the API refuses for good are dropped and logged.
 When a whole round fails the worker itself pauses with the same backoff, so a down API is not
-hammered.
+hammered. Two rounds are in flight at once (``WorkerOptions.rounds``); the claim's lease keeps
+them, like workers in other registrars, from taking the same rows.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ class WorkerOptions:
     """Phones claimed, and delivered in one request, per round."""
     concurrency: int = 8
     """Requests at once when phones go one by one."""
+    rounds: int = 2
+    """Batches in flight at once: while one waits for the API, the next is claimed and sent,
+    so that a busy API or database slows delivery less than it lengthens each round."""
     poll_interval: float = 1.0
     """Idle wait between two looks at the outbox (rows queued by other registrars, due
     retries); a sighting written by this process wakes the worker at once."""
@@ -80,6 +84,8 @@ class DeliveryWorker:
         self._nudge: asyncio.Event | None = None
         self._retry_log = LogThrottle(log, interval=60.0)
         self._depth_at = 0.0
+        self._failed_rounds = 0
+        """Rounds failed in a row, by any of the rounds in flight: they back off together."""
 
     def start(self) -> None:
         self._stopping.clear()
@@ -146,7 +152,11 @@ class DeliveryWorker:
         return retry_delay(attempt, self._options.base_delay, self._options.max_delay)
 
     async def _serve(self, client: httpx.AsyncClient) -> None:
-        failed_rounds = 0
+        async with asyncio.TaskGroup() as rounds:
+            for _ in range(self._options.rounds):
+                rounds.create_task(self._deliver_rounds(client))
+
+    async def _deliver_rounds(self, client: httpx.AsyncClient) -> None:
         while not self._stopping.is_set():
             assert self._nudge is not None
             self._nudge.clear()
@@ -154,18 +164,20 @@ class DeliveryWorker:
                 claimed = self._claim()
             except SQLAlchemyError as exc:
                 log.error("autoprovision-claim-failed error=%s", quote(exc))
-                failed_rounds += 1
-                await asyncio.sleep(self._delay(failed_rounds))
+                await self._back_off()
                 continue
             if not claimed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._nudge.wait(), self._options.poll_interval)
                 continue
             if await self._round(client, claimed):
-                failed_rounds = 0
+                self._failed_rounds = 0
             else:
-                failed_rounds += 1
-                await asyncio.sleep(self._delay(failed_rounds))
+                await self._back_off()
+
+    async def _back_off(self) -> None:
+        self._failed_rounds += 1
+        await asyncio.sleep(self._delay(self._failed_rounds))
 
     def _claim(self) -> list[QueuedSighting]:
         now = time.time()

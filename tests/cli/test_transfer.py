@@ -42,6 +42,35 @@ def test_import_applies_a_good_file_and_resyncs_its_phones(
     assert api.resyncs == ["0004f2aabb01"]
 
 
+MANY = "username,password,display_name,mac,model\n" + "".join(
+    f"{1100 + n},secret-{n:04d},Desk {n},0004f2cc{n:04x},VVX_410\n" for n in range(30)
+)
+
+
+def test_a_large_import_counts_its_resyncs_instead_of_listing_them(
+    run: Invoke, db: Engine, api: RunningApi, tmp_path: Path
+) -> None:
+    source = tmp_path / "users.csv"
+    source.write_text(MANY)
+    imported = run("import", str(source))
+    assert imported.exit_code == 0, imported.stderr
+    assert "re-sync requested for 30 phones" in imported.stdout
+    assert "0004f2cc" not in imported.stdout
+    assert sorted(api.resyncs) == [f"0004f2cc{n:04x}" for n in range(30)]
+
+
+def test_without_the_api_an_import_warns_once_for_all_its_phones(
+    run: Invoke, db: Engine, tmp_path: Path
+) -> None:
+    source = tmp_path / "users.csv"
+    source.write_text(MANY)
+    imported = run("import", str(source))
+    assert imported.exit_code == 0, imported.stderr
+    assert imported.stderr.count("could not ask the API") == 1
+    assert "to re-sync 30 phones" in imported.stderr
+    assert _counts(db) == (30, 30, 30)
+
+
 def test_a_bad_file_reports_every_bad_row_and_applies_nothing(
     run: Invoke, db: Engine, tmp_path: Path
 ) -> None:

@@ -17,6 +17,7 @@ import httpx
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import Progress
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -79,25 +80,52 @@ def fail(exc: InventoryError) -> NoReturn:
 
 def request_resyncs(inventory: Inventory, macs: Iterable[str]) -> bool:
     """Ask the running API to re-sync each phone; False (with a warning) if any request
-    failed. The change that called for it is committed either way."""
+    failed. The change that called for it is committed either way. Many phones (an import)
+    get a progress bar and a count instead of a line each; once the API cannot be reached,
+    the phones left are counted, not tried one by one."""
+    pending = list(dict.fromkeys(macs))
+    if not pending:
+        return True
     base = inventory.settings.api_base_url
     headers = {"Authorization": f"Bearer {inventory.secrets.admin_token}"}
-    all_sent = True
-    with httpx.Client(base_url=base, headers=headers, timeout=RESYNC_TIMEOUT) as client:
-        for mac in macs:
+    refused: list[tuple[str, str]] = []
+    unreachable: str | None = None
+    sent: list[str] = []
+    with (
+        httpx.Client(base_url=base, headers=headers, timeout=RESYNC_TIMEOUT) as client,
+        Progress(console=errors, transient=True, disable=len(pending) == 1) as progress,
+    ):
+        task = progress.add_task("requesting re-syncs", total=len(pending))
+        for mac in pending:
             try:
                 response = client.post(f"/api/v1/phones/{mac}/restart")
-                problem = None if response.status_code == 202 else response.text[:200]
             except httpx.HTTPError as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            if problem is None:
-                console.print(f"re-sync requested for {mac}")
-                continue
-            all_sent = False
-            errors.print(
-                f"[yellow]warning:[/yellow] could not ask the API at {base} to re-sync {mac} "
-                f"({problem}). The change is saved; the phone picks it up at its next reboot, "
-                f"or run `autoprov phones restart {mac}` once the API is up.",
-                highlight=False,
-            )
-    return all_sent
+                unreachable = f"{type(exc).__name__}: {exc}"
+                break
+            if response.status_code == 202:
+                sent.append(mac)
+            else:
+                refused.append((mac, response.text[:200]))
+            progress.advance(task)
+    if sent:
+        console.print(f"re-sync requested for {_phones(sent)}", highlight=False)
+    for mac, problem in refused:
+        errors.print(
+            f"[yellow]warning:[/yellow] the API at {base} did not re-sync {mac} ({problem}). "
+            f"The change is saved; the phone picks it up at its next reboot.",
+            highlight=False,
+        )
+    if unreachable is not None:
+        untried = pending[len(sent) + len(refused) :]
+        errors.print(
+            f"[yellow]warning:[/yellow] could not ask the API at {base} to re-sync "
+            f"{_phones(untried)} "
+            f"({unreachable}). The change is saved; phones pick it up at their next reboot, "
+            f"or run `autoprov phones restart MAC` for each once the API is up.",
+            highlight=False,
+        )
+    return len(sent) == len(pending)
+
+
+def _phones(macs: list[str]) -> str:
+    return macs[0] if len(macs) == 1 else f"{len(macs)} phones"

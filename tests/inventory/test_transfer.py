@@ -87,3 +87,38 @@ def test_export_then_import_changes_nothing(session: Session) -> None:
     assert problems == []
     assert result.users_created == 0 and result.lines_assigned == 0
     assert get_user(session, "1009").phones == ()
+
+
+def test_an_import_over_the_inventory_changes_only_what_differs(session: Session) -> None:
+    create_phone(session, "0004f2aabb01", "VVX_150")  # two lines
+    create_phone(session, "0004f2aabb02", "VVX_410")
+    create_user(session, "1001", "secret-one", "Front Desk")
+    create_user(session, "1002", "secret-two")
+    session.commit()
+    text = """username,password,display_name,mac,model
+1001,secret-one,Front Desk,0004f2aabb01,
+1002,secret-new,,0004f2aabb01,
+1003,secret-three,,0004f2aabb01,
+1001,,,0004f2aabb01,
+1004,short,,0004f2aabb02,
+1004,,,0004f2aabb02,
+"""
+    problems, result = _import(session, text)
+    assert problems == [
+        "row 4, position: all 2 lines of 0004f2aabb01 (VVX_150) are taken",
+        "row 6, password: password is shorter than 8 characters",
+        "row 7, username: no user '1004'",
+    ]
+    # 1001 is unchanged, 1002 gets its new password; 1001 twice on one phone is one line.
+    assert (result.users_created, result.users_updated, result.lines_assigned) == (1, 1, 2)
+    assert result.resync == ["0004f2aabb01"]
+    session.rollback()
+    fixed = text.replace("1003,secret-three,,0004f2aabb01,", "1003,secret-three,,,")
+    problems, result = _import(session, fixed.replace("1004,short", "1004,secret-four"))
+    session.commit()
+    assert problems == []
+    assert result.resync == ["0004f2aabb01", "0004f2aabb02"]
+    one = get_phone(session, "0004f2aabb01")
+    assert [(line.username, line.position) for line in one.lines] == [("1001", 1), ("1002", 2)]
+    assert [line.username for line in get_phone(session, "0004f2aabb02").lines] == ["1004"]
+    assert get_user(session, "1003").phones == ()

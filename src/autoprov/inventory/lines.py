@@ -6,6 +6,8 @@ auto-provisioning binding (``notifier``), after it has used it to reach the phon
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy.orm import Session
 
 from autoprov.inventory.errors import Conflict, NotFound
@@ -32,13 +34,7 @@ def assign_line(
         raise Conflict(f"{username} is already on {phone.mac}", field="username")
     taken = {line.position for line in phone.lines}
     if position is None:
-        free = [p for p in range(1, line_count + 1) if p not in taken]
-        if not free:
-            raise Conflict(
-                f"all {line_count} lines of {phone.mac} ({phone.model}) are taken",
-                field="position",
-            )
-        position = free[0]
+        position = first_free_position(phone.mac, phone.model, taken)
     elif not 1 <= position <= line_count:
         raise Conflict(
             f"{phone.model} has lines 1 to {line_count}; there is no line {position}",
@@ -49,6 +45,16 @@ def assign_line(
     phone.lines.append(Line(user=user, position=position))
     session.flush()
     return phone_record(session, phone)
+
+
+def first_free_position(mac: str, model: str, taken: Collection[int]) -> int:
+    """The lowest line of the model not in ``taken``; 409 naming ``position`` when all are."""
+    found = find_model(model)
+    line_count = found.lines if found else 0
+    for position in range(1, line_count + 1):
+        if position not in taken:
+            return position
+    raise Conflict(f"all {line_count} lines of {mac} ({model}) are taken", field="position")
 
 
 def unassign_line(session: Session, mac: str, username: str) -> PhoneRecord:

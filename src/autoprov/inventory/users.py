@@ -98,10 +98,8 @@ def list_users(
     return UserPage(items=[_record(user) for user in users], total=total)
 
 
-def create_user(
-    session: Session, username: str, password: str, display_name: str = ""
-) -> UserRecord:
-    """A new user; 409 naming ``username`` if it exists."""
+def insert_user(session: Session, username: str, password: str, display_name: str = "") -> int:
+    """Insert a new user, its fields checked; its id. 409 naming ``username`` if it exists."""
     now = utcnow()
     values = {
         "username": check_username(username),
@@ -111,9 +109,19 @@ def create_user(
         "created_at": now,
         "updated_at": now,
     }
-    if insert_if_absent(session, User, values) is None:
+    inserted = insert_if_absent(session, User, values)
+    if inserted is None:
         raise Conflict(f"user {username!r} exists", field="username")
     post_credentials_changed(session)
+    user_id: int = inserted[0]
+    return user_id
+
+
+def create_user(
+    session: Session, username: str, password: str, display_name: str = ""
+) -> UserRecord:
+    """A new user; 409 naming ``username`` if it exists."""
+    insert_user(session, username, password, display_name)
     return get_user(session, username)
 
 

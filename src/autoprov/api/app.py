@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import Engine
+from sqlalchemy.pool import QueuePool
 
 from autoprov import __version__
 from autoprov.api.auth import Authenticator, require_admin
@@ -68,7 +69,11 @@ def create_app(settings: Settings, engine: Engine, *, resync: Resync | None = No
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
-    app.state.database = Database(sessions, one_writer=engine.dialect.name == "sqlite")
+    app.state.database = Database(
+        sessions,
+        one_writer=engine.dialect.name == "sqlite",
+        connections=engine.pool.size() if isinstance(engine.pool, QueuePool) else None,
+    )
     app.state.resync = resync or log_resync
     app.state.authenticator = Authenticator.from_secrets(found)
     app.state.metrics = ApiMetrics(sessions)

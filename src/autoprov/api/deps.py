@@ -27,19 +27,30 @@ T = TypeVar("T")
 
 
 class Database:
-    def __init__(self, sessions: sessionmaker[Session], *, one_writer: bool = False) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        one_writer: bool = False,
+        connections: int | None = None,
+    ) -> None:
         """``one_writer``: run one writing unit of work at a time in this process (SQLite, which
-        takes one writer at a time anyway: its busy handler would poll and sleep instead)."""
+        takes one writer at a time anyway: its busy handler would poll and sleep instead).
+
+        ``connections``: at most this many units of work at once (the engine pool's size).
+        Beyond it, each unit of work would open a connection past the pool and close it after
+        (a new server process and its log-in, on PostgreSQL) for as long as the load lasts."""
         self._sessions = sessions
         self._write_lock = threading.Lock() if one_writer else contextlib.nullcontext()
+        self._limiter = None if connections is None else anyio.CapacityLimiter(connections)
 
     async def read(self, work: Callable[[Session], T]) -> T:
         """``work(session)`` in a worker thread; nothing it did is committed."""
-        return await anyio.to_thread.run_sync(self._run, work, False)
+        return await anyio.to_thread.run_sync(self._run, work, False, limiter=self._limiter)
 
     async def write(self, work: Callable[[Session], T]) -> T:
         """``work(session)`` in a worker thread, committed if it returns."""
-        return await anyio.to_thread.run_sync(self._run, work, True)
+        return await anyio.to_thread.run_sync(self._run, work, True, limiter=self._limiter)
 
     def _run(self, work: Callable[[Session], T], commit: bool) -> T:
         if not commit:

@@ -17,7 +17,7 @@ from autoprov.inventory.phones import (
     list_phones,
     update_phone,
 )
-from autoprov.inventory.unique_ids import find_unique_id
+from autoprov.inventory.unique_ids import find_unique_id, reserve_unique_id
 from autoprov.inventory.users import create_user
 from autoprov.storage.models import Phone, UniqueId
 
@@ -53,6 +53,14 @@ def test_create_checks_the_unique_id_given_against_the_reservation(session: Sess
     with pytest.raises(Conflict) as caught:
         create_phone(session, "0004f2aabbcc", "VVX_410", unique_id="ZZZZ")
     assert caught.value.field == "unique_id"
+
+
+def test_a_new_phone_takes_the_unique_id_reserved_for_its_mac(session: Session) -> None:
+    reserved = reserve_unique_id(session, "0004f2aabbcc")
+    session.commit()
+    phone, created = create_phone(session, "0004f2aabbcc", "VVX_410", unique_id=reserved)
+    assert created and phone.unique_id == reserved
+    assert session.scalar(select(func.count()).select_from(UniqueId)) == 1
 
 
 BAD_VALUES = [
@@ -195,6 +203,12 @@ def test_a_search_paged_past_its_matches_still_counts_them(stocked: Session) -> 
     assert page.items == [] and page.total == 2
     page = list_phones(stocked, PhoneQuery(search="vvx", unassigned=True, offset=5))
     assert page.items == [] and page.total == 1
+
+
+def test_a_page_past_the_last_phone_still_counts_them(stocked: Session) -> None:
+    for unassigned, total in ((False, 3), (True, 2)):
+        page = list_phones(stocked, PhoneQuery(unassigned=unassigned, offset=5))
+        assert page.items == [] and page.total == total
 
 
 def test_unassigned_and_counts(stocked: Session) -> None:

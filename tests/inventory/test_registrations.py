@@ -97,3 +97,24 @@ def test_a_listing_looks_registration_up_for_every_phone_of_the_page(
     _bind(session, "1001", "192.0.2.10:5060")
     registered = {p.mac: p.registered for p in list_phones(session, PhoneQuery()).items}
     assert registered == {phone: True, other: True, "0004f2aabbce": False}
+
+
+def test_a_phone_created_after_it_registered_is_registered(session: Session) -> None:
+    other = "0004f2aabbcd"
+    _bind(session, AUTOPROVISION_USER, "192.0.2.11:5060", display_name=f"ABCD-{other}")
+    _bind(session, AUTOPROVISION_USER, "192.0.2.12:5060", display_name="ABCD0004f2aabbce")
+    _bind(session, AUTOPROVISION_USER, "192.0.2.13:5060", display_name="0004f2aabbcf")
+    created = {
+        mac: create_phone(session, mac, "VVX_150")[0].registered
+        for mac in (other, "0004f2aabbce", "0004f2aabbcf", "0004f2aabbc0")
+    }
+    assert created == {
+        other: True,
+        "0004f2aabbce": False,  # no dash before the MAC
+        "0004f2aabbcf": True,  # the MAC alone
+        "0004f2aabbc0": False,
+    }
+    assert create_phone(session, other, "VVX_150")[0].registered
+    session.commit()
+    listed = {p.mac: p.registered for p in list_phones(session, PhoneQuery()).items}
+    assert listed == created

@@ -16,11 +16,14 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
+    Exists,
     Select,
     Table,
     Text,
     and_,
     bindparam,
+    exists,
     func,
     inspect,
     literal_column,
@@ -105,15 +108,36 @@ _LIVE = select(
 # The very expression of the index (migration 0004): as SQL text, so that its ``11`` stays a
 # literal; as a bound parameter, neither database would match the index.
 _DISPLAYED_MAC = literal_column(DISPLAYED_MAC, Text)
+_MAC_LENGTH = 12
+
+
+def _autoprovisioned(displayed: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Bindings of the auto-provisioning identity whose From display name is ``<ID>-<mac>`` (or
+    the MAC alone), for the MACs ``displayed`` (a condition on ``_DISPLAYED_MAC``) accepts."""
+    name = _BINDINGS.c.display_name
+    return and_(
+        _BINDINGS.c.aor == AUTOPROVISION_USER,
+        displayed,
+        or_(
+            func.length(name) == _MAC_LENGTH,
+            func.substr(name, func.length(name) - _MAC_LENGTH, 1) == "-",
+        ),
+    )
+
+
+def autoprovisioned(mac: ColumnElement[str]) -> Exists:
+    """Whether an unexpired binding of the auto-provisioning identity displays ``mac`` (the time
+    bound as ``now``): for a phone without lines, whether it is registered."""
+    return exists().where(
+        _autoprovisioned(mac == _DISPLAYED_MAC), _BINDINGS.c.expires_at > bindparam("now")
+    )
 
 
 @cache
 def _live_bindings(dialect: str, *, of_users: bool) -> Select[Any]:
     """Unexpired bindings of the auto-provisioning identity displaying one of ``macs`` and,
     ``of_users``, those of the addresses of record ``aors``."""
-    autoprovisioned = and_(
-        _BINDINGS.c.aor == AUTOPROVISION_USER, among(_DISPLAYED_MAC, "macs", dialect)
-    )
+    autoprovisioned = _autoprovisioned(among(_DISPLAYED_MAC, "macs", dialect))
     if not of_users:
         return _LIVE.where(autoprovisioned)
     return _LIVE.where(or_(autoprovisioned, among(_BINDINGS.c.aor, "aors", dialect)))
@@ -139,7 +163,7 @@ def registered_among(
     found: set[str] = set()
     for aor, display_name, source, contact in rows:
         if aor == AUTOPROVISION_USER:
-            found.add(display_name.rsplit("-", 1)[-1])
+            found.add(display_name[-_MAC_LENGTH:])
             continue
         for mac in owners.get(aor, ()):
             ip = by_mac[mac].ip

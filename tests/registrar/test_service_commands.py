@@ -90,5 +90,16 @@ async def test_remove_bindings_drops_only_that_phones_binding(
             )
         removed = everything - {(AUTOPROVISION_USER, contacts["0004f2000002"])}
         assert await eventually(lambda: stored(removed), COMMAND_DELAY)
+        # Removals posted together (an import re-syncing many phones) are applied together.
+        with Session(engine) as session, session.begin():
+            for mac in ("0004f2000001", "0004f2000003", "0004f2000009"):
+                post_command(
+                    session,
+                    CommandKind.REMOVE_BINDINGS,
+                    aor=AUTOPROVISION_USER,
+                    display_name_suffix=f"-{mac}",
+                )
+        only_user = {("1001", f"sip:1001@127.0.0.1:{user.local_port}")}
+        assert await eventually(lambda: stored(only_user), COMMAND_DELAY)
         for client in [*phones, user]:
             client.close()

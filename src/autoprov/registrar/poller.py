@@ -1,13 +1,14 @@
-"""Polls ``registrar_commands`` about once a second (from a thread) and hands each new command
-to the registrar. A database outage delays commands, it does not lose them: polling resumes
-after the last command handled."""
+"""Polls ``registrar_commands`` about once a second (from a thread) and hands the new commands
+to the registrar, all those of one poll at once (an import re-syncing thousands of phones
+posts a command for each). A database outage delays commands, it does not lose them: polling
+resumes after the last batch handled."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ log = logging.getLogger("autoprov.registrar")
 
 PRUNE_INTERVAL = 600.0
 
-CommandHandler = Callable[[Command], Awaitable[None]]
+CommandHandler = Callable[[Sequence[Command]], Awaitable[None]]
 
 
 def _latest(engine: Engine) -> int:
@@ -69,16 +70,19 @@ class CommandPoller:
         self._failing = False
         if prune:
             self._next_prune = now + PRUNE_INTERVAL
-        for command in commands:
-            try:
-                await self._handle(command)
-            except Exception as exc:
-                # retried at the next poll: a reload that failed must not be skipped
-                log.error(
-                    "command-failed id=%d kind=%s error=%s",
-                    command.id,
-                    command.kind.value,
-                    quote(exc),
-                )
-                return
-            self._after_id = command.id
+        if not commands:
+            return
+        try:
+            await self._handle(commands)
+        except Exception as exc:
+            # retried at the next poll: a reload that failed must not be skipped (handling a
+            # command twice does no harm: each only brings the registrar up to date)
+            log.error(
+                "command-failed ids=%d-%d kinds=%s error=%s",
+                commands[0].id,
+                commands[-1].id,
+                ",".join(sorted({command.kind.value for command in commands})),
+                quote(exc),
+            )
+            return
+        self._after_id = commands[-1].id

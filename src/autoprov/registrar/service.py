@@ -13,7 +13,7 @@ import gc
 import logging
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from wsgiref.simple_server import WSGIServer
 
@@ -28,7 +28,7 @@ from autoprov.registrar.auth import Authenticator
 from autoprov.registrar.credentials import CredentialCache, load_passwords
 from autoprov.registrar.exporter import serve_metrics
 from autoprov.registrar.journal import BindingJournal
-from autoprov.registrar.location import LocationService
+from autoprov.registrar.location import Binding, LocationService
 from autoprov.registrar.metrics import RegistrarMetrics
 from autoprov.registrar.persistence import WriteBehind, load_bindings
 from autoprov.registrar.plugins import PluginRunner, load_plugins
@@ -101,7 +101,7 @@ class RegistrarService:
         self.write_behind = WriteBehind(
             self.engine, self.journal, settings.binding_flush_interval, self.metrics
         )
-        self.poller = CommandPoller(self.engine, self._apply_command)
+        self.poller = CommandPoller(self.engine, self._apply_commands)
         self.server: SipServer | None = None
         self.authenticator: Authenticator | None = None
         self._writer: asyncio.Task[None] | None = None
@@ -203,22 +203,40 @@ class RegistrarService:
             if expired:
                 log.debug("bindings-expired count=%d", len(expired))
 
-    async def _apply_command(self, command: Command) -> None:
-        if command.kind is CommandKind.CREDENTIALS_CHANGED:
+    async def _apply_commands(self, commands: Sequence[Command]) -> None:
+        """One credentials reload however many changes, and one pass over each address of
+        record for all the bindings to remove from it: an import that assigns thousands of
+        auto-provisioned phones posts a removal for each, all for the same address of record."""
+        if any(command.kind is CommandKind.CREDENTIALS_CHANGED for command in commands):
             self.credentials.replace(await asyncio.to_thread(load_passwords, self.engine))
             log.info("credentials-reloaded users=%d", len(self.credentials))
-        elif command.kind is CommandKind.REMOVE_BINDINGS:
-            aor = command.args.get("aor", "")
-            suffix = command.args.get("display_name_suffix", "")
-            removed = self.location.remove_matching(
-                aor, lambda binding: binding.display_name.endswith(suffix)
-            )
+        suffixes: dict[str, set[str]] = {}
+        for command in commands:
+            if command.kind is CommandKind.REMOVE_BINDINGS:
+                aor = command.args.get("aor", "")
+                suffixes.setdefault(aor, set()).add(command.args.get("display_name_suffix", ""))
+        for aor, wanted in suffixes.items():
+            removed = self.location.remove_matching(aor, _ending_with_one_of(wanted))
+            which = f"suffix={quote(next(iter(wanted)))}" if len(wanted) == 1 else "suffixes="
             log.info(
-                "bindings-removed aor=%s suffix=%s count=%d",
+                "bindings-removed aor=%s %s%s count=%d",
                 quote(aor),
-                quote(suffix),
+                which,
+                "" if len(wanted) == 1 else len(wanted),
                 len(removed),
             )
+
+
+def _ending_with_one_of(suffixes: set[str]) -> Callable[[Binding], bool]:
+    """Whether a binding's display name ends with one of ``suffixes``: a set look-up per
+    suffix length, not a comparison per suffix."""
+    lengths = {len(suffix) for suffix in suffixes}
+
+    def matches(binding: Binding) -> bool:
+        name = binding.display_name
+        return any(name[max(0, len(name) - n) :] in suffixes for n in lengths)
+
+    return matches
 
 
 async def run(settings: Settings, *, on_ready: Callable[[list[str]], None] | None = None) -> None:

@@ -127,3 +127,22 @@ def test_trigram_indexes_take_rows_at_insert(
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_bindings_get_their_source_host_on_upgrade(engine: Engine) -> None:
+    downgrade(engine, "0005")
+    assert "source_host" not in {c["name"] for c in inspect(engine).get_columns("bindings")}
+    with engine.begin() as conn:
+        for n, source in enumerate(("192.0.2.7:5062", "[2001:db8::1]:5060")):
+            conn.execute(
+                text(
+                    "INSERT INTO bindings (aor, contact, expires_at, call_id, cseq, source, "
+                    "transport, user_agent, display_name, updated_at) VALUES "
+                    "('1001', :contact, 1, 'c', 1, :source, 'udp', '', '', 1)"
+                ),
+                {"contact": f"sip:1001@h{n}", "source": source},
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        found = dict(conn.execute(text("SELECT source, source_host FROM bindings")).all())
+    assert found == {"192.0.2.7:5062": "192.0.2.7", "[2001:db8::1]:5060": "2001:db8::1"}

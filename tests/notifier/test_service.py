@@ -50,6 +50,7 @@ def _register(
                 call_id=f"{aor}-{port}@{host}",
                 cseq=1,
                 source=f"{host}:{port}",
+                source_host=host,  # as the registrar writes it
                 transport=transport,
                 user_agent=user_agent,
                 display_name=display_name,

@@ -43,6 +43,8 @@ async def test_write_behind_and_reload_after_restart(engine: Engine) -> None:
     stored = rows(engine)
     assert len(stored) == 51
     assert stored[("1001", "sip:1001@192.0.2.1:5060")].expires_at == NOW + 7200
+    ipv6_row = stored[("1002", "sip:1002@[2001:db8::1]:5060")]
+    assert (ipv6_row.source, ipv6_row.source_host) == ("[2001:db8::1]:5060", "2001:db8::1")
 
     restarted = LocationService(5, [AUTOPROVISION_USER])
     restarted.restore(load_bindings(engine, NOW + 40), NOW + 40)

@@ -125,6 +125,13 @@ def _autoprovisioned(displayed: ColumnElement[bool]) -> ColumnElement[bool]:
     )
 
 
+def showing(mac: str) -> ColumnElement[bool]:
+    """Bindings of the auto-provisioning identity that display ``mac`` (found through the index
+    of migration 0004)."""
+    displayed: ColumnElement[str] = _DISPLAYED_MAC
+    return _autoprovisioned(displayed == mac)
+
+
 def autoprovisioned(mac: ColumnElement[str]) -> Exists:
     """Whether an unexpired binding of the auto-provisioning identity displays ``mac`` (the time
     bound as ``now``): for a phone without lines, whether it is registered."""

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from autoprov.config import AUTOPROVISION_USER
-from autoprov.inventory.registrations import binding_hosts
+from autoprov.inventory.registrations import binding_hosts, showing
 from autoprov.polycom.useragent import parse_user_agent
 from autoprov.sip import SIPError, SipURI, parse_uri
 from autoprov.storage.models import Binding, Line, Phone, User
@@ -88,14 +88,13 @@ def find_targets(session: Session, phone: Phone, now: float) -> list[Target]:
             .where(Line.phone_id == phone.id)
         )
     )
-    wanted: list[ColumnElement[bool]] = [
-        (Binding.aor == AUTOPROVISION_USER) & Binding.display_name.like(f"%-{phone.mac}"),
-    ]
+    # Each part has an index (address of record and displayed MAC, address of record, source
+    # host): a re-sync reads the phone's bindings, not every binding of the site.
+    wanted: list[ColumnElement[bool]] = [showing(phone.mac)]
     if line_users:
         wanted.append(Binding.aor.in_(line_users))
     if phone.ip:
-        host = f"[{phone.ip}]" if ":" in phone.ip else phone.ip
-        wanted.append((Binding.aor != AUTOPROVISION_USER) & Binding.source.like(f"{host}:%"))
+        wanted.append((Binding.aor != AUTOPROVISION_USER) & (Binding.source_host == phone.ip))
     rows = session.scalars(select(Binding).where(Binding.expires_at > now, or_(*wanted)))
     found: dict[tuple[str, str, int], Target] = {}
     for binding in rows:

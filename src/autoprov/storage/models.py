@@ -148,6 +148,9 @@ class Binding(Base):
     q: Mapped[float | None] = mapped_column(Float, nullable=True)
     instance: Mapped[str | None] = mapped_column(String(255), nullable=True)
     source: Mapped[str] = mapped_column(String(128))
+    source_host: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    """``source`` without its port or IPv6 brackets (migration 0006): the check-sync notifier
+    finds a phone's other registrations by its address."""
     transport: Mapped[str] = mapped_column(String(8))
     user_agent: Mapped[str] = mapped_column(String(255), default="")
     display_name: Mapped[str] = mapped_column(String(255), default="")

@@ -8,7 +8,14 @@ the time until the last phone was visible, p50/p99 from a phone's first 200 OK t
 to its ``created`` time in the API, peak RSS and CPU seconds of the server processes and of
 the simulator, errors, and lost and duplicated phones.
 
-    python bench/bootstorm/run.py --phones 10000
+With ``--assign``, the phones then stay up and every one of them gets a user in one CSV
+import (``autoprov import``, as an administrator would), which re-syncs each phone: the
+server sends check-sync, the phone reboots, fetches its own ``<mac>.cfg`` and profile and
+registers as its user. Reported: the import's time, the time until every phone is
+registered as its user (bindings in the database), the server's CPU seconds in that
+phase, and phones that did not make it.
+
+    python bench/bootstorm/run.py --phones 10000 [--assign]
 """
 
 from __future__ import annotations
@@ -28,7 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
+
+from autoprov.config import AUTOPROVISION_USER
 
 ADMIN_PASSWORD = "bench-admin"
 PROVISION_USER, PROVISION_PASSWORD = "prov", "bench-prov-secret"
@@ -139,6 +148,68 @@ class Watch:
             self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu_seconds(pid))
 
 
+def assign_every_phone(
+    phones: list[dict[str, Any]],
+    env: dict[str, str],
+    data_dir: Path,
+    database: Engine,
+    watch: Watch,
+    roots: list[int],
+    deadline: float,
+) -> dict[str, Any]:
+    """One CSV import giving each phone a user of its own, then wait until each user has a
+    binding (the phone took its check-sync, rebooted and registered as that user)."""
+    users = {phone["mac"]: str(200_000 + n) for n, phone in enumerate(phones)}
+    table = data_dir / "assign.csv"
+    table.write_text(
+        "username,password,display_name,mac,model\n"
+        + "".join(f"{user},secret-{user},Desk {user},{mac},\n" for mac, user in users.items())
+    )
+    started = time.time()
+    imported = subprocess.run(
+        [sys.executable, "-m", "autoprov", "import", str(table)],
+        env={**env, "TERM": "dumb"},
+        capture_output=True,
+        text=True,
+        timeout=deadline,
+    )
+    import_s = time.time() - started
+    if imported.returncode != 0:
+        raise SystemExit(f"autoprov import failed:\n{imported.stdout}\n{imported.stderr}")
+    registered_after: float | None = None
+    registered = 0
+    while time.time() - started < deadline:
+        watch.sample([pid for root in roots for pid in process_tree(root)])
+        with database.connect() as conn:
+            registered = (
+                conn.scalar(
+                    text("SELECT count(DISTINCT aor) FROM bindings WHERE aor <> :auto"),
+                    {"auto": AUTOPROVISION_USER},
+                )
+                or 0
+            )
+        if registered >= len(users):
+            registered_after = time.time() - started
+            break
+        time.sleep(0.5)
+    return {
+        "import_s": round(import_s, 1),
+        "import_output": imported.stdout.strip().splitlines()[-1:],
+        "all_registered_after_s": registered_after,
+        "registered_as_users": registered,
+        "users": users,
+    }
+
+
+def on_their_user(simulated: list[dict[str, Any]], users: dict[str, str]) -> int:
+    """Phones whose last boot registered as the user the import gave them."""
+    return sum(
+        1
+        for row in simulated
+        if row["boots"] and list(row["boots"][-1]["registered_as"]) == [users.get(row["mac"])]
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phones", type=int, default=10_000)
@@ -146,6 +217,12 @@ def main() -> int:
     parser.add_argument("--deadline", type=float, default=300.0, help="give up after (s)")
     parser.add_argument("--database-url", default=None, help="default: SQLite in the data dir")
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON")
+    parser.add_argument(
+        "--assign",
+        action="store_true",
+        help="then give every phone a user by CSV import and wait until each is registered "
+        "as that user",
+    )
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="autoprov-bootstorm-"))
@@ -217,7 +294,8 @@ def main() -> int:
                     "--provision-url",
                     f"http://{PROVISION_USER}:{PROVISION_PASSWORD}@127.0.0.1:{ports['provision']}/",
                     "--hold",
-                    "5",
+                    # Assigned phones must still be up to take their check-sync NOTIFY.
+                    str(args.deadline if args.assign else 5),
                     "--json",
                     str(results_file),
                 ],
@@ -235,13 +313,11 @@ def main() -> int:
                 polls += 1
                 if total >= args.phones and all_visible_after is None:
                     all_visible_after = time.time() - storm_started
-                if all_visible_after is not None and simulate.poll() is not None:
+                if all_visible_after is not None and (args.assign or simulate.poll() is not None):
                     break
                 time.sleep(0.5)
-            database.dispose()
-            simulate_status = simulate.wait(timeout=max(1.0, args.deadline))
-            watch.sample(process_tree(serve.pid))
-            names = role_names(serve.pid, simulate.pid, list(watch.rss))
+            watch.sample([*process_tree(serve.pid), simulate.pid])
+            storm_cpu = dict(watch.cpu)
 
             phones: list[dict[str, Any]] = []
             while True:
@@ -251,6 +327,16 @@ def main() -> int:
                 phones.extend(page["items"])
                 if not page["items"] or len(phones) >= page["total"]:
                     break
+            assignment = None
+            if args.assign and all_visible_after is not None:
+                assignment = assign_every_phone(
+                    phones, env, data_dir, database, watch, [serve.pid, simulate.pid], args.deadline
+                )
+                simulate.send_signal(signal.SIGINT)  # the results so far, then exit
+            database.dispose()
+            simulate_status = simulate.wait(timeout=max(1.0, args.deadline))
+            watch.sample(process_tree(serve.pid))
+            names = role_names(serve.pid, simulate.pid, list(watch.rss))
         finally:
             serve.send_signal(signal.SIGTERM)
             try:
@@ -270,6 +356,7 @@ def main() -> int:
         created[mac].timestamp() - at for mac, at in registered_at.items() if mac in created
     ]
     server_pids = [pid for pid in watch.rss if pid != simulate.pid]
+    assigned_users = {} if assignment is None else assignment.pop("users")
     log_text = server_log.read_text(errors="replace")
     report = {
         "phones": args.phones,
@@ -293,13 +380,29 @@ def main() -> int:
             "simulator": round(watch.rss.get(simulate.pid, 0.0), 1),
         },
         "cpu_seconds": {
-            "server_total": round(sum(watch.cpu[pid] for pid in server_pids), 1),
+            "server_total": round(sum(storm_cpu.get(pid, 0.0) for pid in server_pids), 1),
             "server_processes": {
-                names.get(pid, str(pid)): round(watch.cpu[pid], 1) for pid in server_pids
+                names.get(pid, str(pid)): round(storm_cpu.get(pid, 0.0), 1) for pid in server_pids
             },
-            "simulator": round(watch.cpu.get(simulate.pid, 0.0), 1),
+            "simulator": round(storm_cpu.get(simulate.pid, 0.0), 1),
         },
         "polls": polls,
+        "assignment": None
+        if assignment is None
+        else {
+            **assignment,
+            "server_cpu_seconds": round(
+                sum(watch.cpu[pid] - storm_cpu.get(pid, 0.0) for pid in server_pids), 1
+            ),
+            "server_cpu_by_process": {
+                names.get(pid, str(pid)): round(watch.cpu[pid] - storm_cpu.get(pid, 0.0), 1)
+                for pid in server_pids
+            },
+            "simulator_cpu_seconds": round(
+                watch.cpu.get(simulate.pid, 0.0) - storm_cpu.get(simulate.pid, 0.0), 1
+            ),
+            "phones_on_their_user": on_their_user(simulated, assigned_users),
+        },
         "data_dir": str(data_dir),
     }
     rendered = json.dumps(report, indent=2)
@@ -307,6 +410,8 @@ def main() -> int:
     if args.out:
         args.out.write_text(rendered + "\n")
     ok = report["lost"] == 0 and report["duplicated"] == 0 and all_visible_after is not None
+    if args.assign:
+        ok = ok and assignment is not None and assignment["all_registered_after_s"] is not None
     return 0 if ok else 1
 
 

@@ -11,6 +11,7 @@ GOOD = {
     "provision_user": "prov",
     "provision_password": "s3cret-Pass_1",
     "provision_networks": "10.1.0.0/16\n2001:db8::/48, 192.0.2.7",
+    "time_server": "ntp.example.com",
     "autoprovision_enabled": "on",
     "unassigned_cap": "5000",
 }
@@ -26,6 +27,7 @@ def test_a_good_form_gives_typed_changes() -> None:
         "provision_user": "prov",
         "provision_password": "s3cret-Pass_1",
         "provision_networks": ("10.1.0.0/16", "2001:db8::/48", "192.0.2.7/32"),
+        "time_server": "ntp.example.com",
         "autoprovision_enabled": True,
         "unassigned_cap": 5000,
     }
@@ -55,6 +57,8 @@ def test_an_unchecked_box_turns_auto_provisioning_off_and_no_networks_is_any() -
         ("provision_networks", "10.1.0.1/16", "did you mean 10.1.0.0/16"),
         ("provision_networks", "10.1.0.0/33", "not a network"),
         ("provision_networks", "office", "not a network"),
+        ("time_server", "", "host name or an IP address"),
+        ("time_server", "ntp server", "host name or an IP address"),
         ("unassigned_cap", "-1", "0 or more"),
         ("unassigned_cap", "lots", "0 or more"),
     ],

@@ -13,40 +13,37 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import cast
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from autoprov.autoprovision.sighting import Sighting
-from autoprov.storage.models import OutboxEntry
-
-_TABLE = cast(Table, OutboxEntry.__table__)
+from autoprov.storage.models import OUTBOX
 
 # Statements built once and run with a parameter set per row (executemany), so they are
 # compiled once: a statement holding a batch's rows inline was compiled anew for every batch.
-_DELIVERED = delete(_TABLE).where(
-    _TABLE.c.mac == bindparam("b_mac"), _TABLE.c.version == bindparam("b_version")
+_DELIVERED = delete(OUTBOX).where(
+    OUTBOX.c.mac == bindparam("b_mac"), OUTBOX.c.version == bindparam("b_version")
 )
 _DUE = (
-    update(_TABLE)
-    .where(_TABLE.c.mac == bindparam("b_mac"))
+    update(OUTBOX)
+    .where(OUTBOX.c.mac == bindparam("b_mac"))
     .values(next_attempt_at=bindparam("b_at"), attempts=0)
 )
 _RESCHEDULE = (
-    update(_TABLE)
-    .where(_TABLE.c.mac == bindparam("b_mac"))
+    update(OUTBOX)
+    .where(OUTBOX.c.mac == bindparam("b_mac"))
     .values(next_attempt_at=bindparam("b_at"))
 )
 
 
 @cache
 def _merge(dialect: str) -> postgresql.Insert | sqlite.Insert:
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TABLE)
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OUTBOX)
     # Backoff state is kept: a phone re-registering must not hurry a retry to a down API.
     return statement.on_conflict_do_update(
-        index_elements=[_TABLE.c.mac],
-        set_={"payload": statement.excluded.payload, "version": _TABLE.c.version + 1},
+        index_elements=[OUTBOX.c.mac],
+        set_={"payload": statement.excluded.payload, "version": OUTBOX.c.version + 1},
     )
 
 
@@ -79,18 +76,18 @@ def merge_sightings(conn: Connection, sightings: Sequence[Sighting], now: float)
 def claim_due(conn: Connection, *, now: float, limit: int, lease: float) -> list[QueuedSighting]:
     """Take up to ``limit`` due rows for this worker until ``now + lease``."""
     due = (
-        select(_TABLE.c.mac)
-        .where(_TABLE.c.next_attempt_at <= now)
-        .order_by(_TABLE.c.next_attempt_at)
+        select(OUTBOX.c.mac)
+        .where(OUTBOX.c.next_attempt_at <= now)
+        .order_by(OUTBOX.c.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
     statement = (
-        update(_TABLE)
-        .where(_TABLE.c.mac.in_(due))
-        .values(next_attempt_at=now + lease, attempts=_TABLE.c.attempts + 1)
-        .returning(_TABLE.c.payload, _TABLE.c.version, _TABLE.c.attempts)
+        update(OUTBOX)
+        .where(OUTBOX.c.mac.in_(due))
+        .values(next_attempt_at=now + lease, attempts=OUTBOX.c.attempts + 1)
+        .returning(OUTBOX.c.payload, OUTBOX.c.version, OUTBOX.c.attempts)
     )
     return [
         QueuedSighting(Sighting.from_payload(row.payload), row.version, row.attempts)
@@ -115,4 +112,4 @@ def reschedule(conn: Connection, schedule: Iterable[tuple[str, float]]) -> None:
 
 
 def depth(conn: Connection) -> int:
-    return conn.scalar(select(func.count()).select_from(_TABLE)) or 0
+    return conn.scalar(select(func.count()).select_from(OUTBOX)) or 0

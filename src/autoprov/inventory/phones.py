@@ -20,7 +20,6 @@ from sqlalchemy import (
     Select,
     SQLColumnExpression,
     String,
-    Table,
     bindparam,
     func,
     or_,
@@ -46,52 +45,56 @@ from autoprov.inventory.validation import (
     check_timestamp,
 )
 from autoprov.polycom.models import find_model
-from autoprov.storage.models import Line, Phone, UniqueId, User, utcnow
+from autoprov.storage.models import (
+    LINES,
+    PHONES,
+    UNIQUE_IDS,
+    USERS,
+    Line,
+    Phone,
+    UniqueId,
+    utcnow,
+)
 
 # Reads go through Core statements over the tables, built once (so compiled once): the ORM
 # would build, compile and load objects anew for every phone read back. Writes that change an
 # existing phone (update, lines, delete) keep the ORM's unit of work.
-_PHONES = cast(Table, Phone.__table__)
-_UNIQUE_IDS = cast(Table, UniqueId.__table__)
-_LINES = cast(Table, Line.__table__)
-_USERS = cast(Table, User.__table__)
-
 _UNIQUE_ID = (
-    select(_UNIQUE_IDS.c.uid)
-    .where(_UNIQUE_IDS.c.mac == _PHONES.c.mac)
-    .correlate(_PHONES)
+    select(UNIQUE_IDS.c.uid)
+    .where(UNIQUE_IDS.c.mac == PHONES.c.mac)
+    .correlate(PHONES)
     .scalar_subquery()
 )
 """A phone's unique ID as a sort key (a page's own IDs are read apart, after the page)."""
 
 _RECORD_COLUMNS = (
-    _PHONES.c.id,
-    _PHONES.c.mac,
-    _PHONES.c.model,
-    _PHONES.c.ip,
-    _PHONES.c.firmware,
-    _PHONES.c.description,
-    _PHONES.c.created_at,
-    _PHONES.c.last_seen_at,
-    _PHONES.c.sync_status,
-    _PHONES.c.sync_detail,
-    _PHONES.c.sync_at,
+    PHONES.c.id,
+    PHONES.c.mac,
+    PHONES.c.model,
+    PHONES.c.ip,
+    PHONES.c.firmware,
+    PHONES.c.description,
+    PHONES.c.created_at,
+    PHONES.c.last_seen_at,
+    PHONES.c.sync_status,
+    PHONES.c.sync_detail,
+    PHONES.c.sync_at,
 )
-_EXTRAS = (_UNIQUE_IDS.c.uid, _LINES.c.position, _USERS.c.username, _USERS.c.display_name)
+_EXTRAS = (UNIQUE_IDS.c.uid, LINES.c.position, USERS.c.username, USERS.c.display_name)
 _WITH_EXTRAS = (
-    _PHONES.outerjoin(_UNIQUE_IDS, _UNIQUE_IDS.c.mac == _PHONES.c.mac)
-    .outerjoin(_LINES, _LINES.c.phone_id == _PHONES.c.id)
-    .outerjoin(_USERS, _USERS.c.id == _LINES.c.user_id)
+    PHONES.outerjoin(UNIQUE_IDS, UNIQUE_IDS.c.mac == PHONES.c.mac)
+    .outerjoin(LINES, LINES.c.phone_id == PHONES.c.id)
+    .outerjoin(USERS, USERS.c.id == LINES.c.user_id)
 )
 """Phones with their unique IDs and lines: a row per line, one row for a phone without."""
 _KEY = select(bindparam("mac", type_=String).label("mac")).subquery("key")
 _BY_MAC = select(
     *_RECORD_COLUMNS, *_EXTRAS, autoprovisioned(_KEY.c.mac).label("autoprovisioned")
 ).select_from(
-    _KEY.outerjoin(_PHONES, _PHONES.c.mac == _KEY.c.mac)
-    .outerjoin(_UNIQUE_IDS, _UNIQUE_IDS.c.mac == _KEY.c.mac)
-    .outerjoin(_LINES, _LINES.c.phone_id == _PHONES.c.id)
-    .outerjoin(_USERS, _USERS.c.id == _LINES.c.user_id)
+    _KEY.outerjoin(PHONES, PHONES.c.mac == _KEY.c.mac)
+    .outerjoin(UNIQUE_IDS, UNIQUE_IDS.c.mac == _KEY.c.mac)
+    .outerjoin(LINES, LINES.c.phone_id == PHONES.c.id)
+    .outerjoin(USERS, USERS.c.id == LINES.c.user_id)
 )
 """One phone with its unique ID and its lines; for a MAC without a phone, one row with no phone
 (``id`` null) and the unique ID reserved for the MAC, if any. Each row tells whether the MAC is
@@ -104,19 +107,19 @@ def _page_extras_statement(dialect: str) -> Select[Any]:
     query, the unique ID would be looked up for every row an offset skips too (PostgreSQL
     does so)."""
     return (
-        select(_PHONES.c.id, *_EXTRAS)
+        select(PHONES.c.id, *_EXTRAS)
         .select_from(_WITH_EXTRAS)
-        .where(among(_PHONES.c.id, "ids", dialect))
+        .where(among(PHONES.c.id, "ids", dialect))
     )
 
 
 SORT_COLUMNS: dict[str, SQLColumnExpression[Any]] = {
-    "mac": _PHONES.c.mac,
-    "model": _PHONES.c.model,
+    "mac": PHONES.c.mac,
+    "model": PHONES.c.model,
     "unique_id": _UNIQUE_ID,
-    "ip": _PHONES.c.ip,
-    "last_seen": _PHONES.c.last_seen_at,
-    "created": _PHONES.c.created_at,
+    "ip": PHONES.c.ip,
+    "last_seen": PHONES.c.last_seen_at,
+    "created": PHONES.c.created_at,
 }
 SORT_FIELDS = tuple(sorted(SORT_COLUMNS)) + tuple(f"-{name}" for name in sorted(SORT_COLUMNS))
 
@@ -430,23 +433,23 @@ def _search_condition(dialect: str, *, by_mac: bool) -> ColumnElement[bool]:
             return column.contains(term, escape="/")
         return column.icontains(term, escape="/")
 
-    on_phone = [matches(_PHONES.c.description), matches(_PHONES.c.model)]
+    on_phone = [matches(PHONES.c.description), matches(PHONES.c.model)]
     if by_mac:
-        on_phone.append(_PHONES.c.mac.contains(bindparam("mac_term", type_=String)))
+        on_phone.append(PHONES.c.mac.contains(bindparam("mac_term", type_=String)))
     # The ids of matching phones, a set per table: each part can use its table's trigram
     # indexes on PostgreSQL (migration 0003), where one OR over subqueries scanned every phone.
     # Uncorrelated: evaluated once per query, not once per phone.
     candidates = union_all(
-        select(_PHONES.c.id).where(or_(*on_phone)).correlate(None),
-        select(_PHONES.c.id)
-        .join(_UNIQUE_IDS, _UNIQUE_IDS.c.mac == _PHONES.c.mac)
-        .where(_UNIQUE_IDS.c.uid.contains(bindparam("uid_term", type_=String), escape="/"))
+        select(PHONES.c.id).where(or_(*on_phone)).correlate(None),
+        select(PHONES.c.id)
+        .join(UNIQUE_IDS, UNIQUE_IDS.c.mac == PHONES.c.mac)
+        .where(UNIQUE_IDS.c.uid.contains(bindparam("uid_term", type_=String), escape="/"))
         .correlate(None),
-        select(_LINES.c.phone_id)
-        .join(_USERS, _USERS.c.id == _LINES.c.user_id)
-        .where(matches(_USERS.c.username)),
+        select(LINES.c.phone_id)
+        .join(USERS, USERS.c.id == LINES.c.user_id)
+        .where(matches(USERS.c.username)),
     )
-    return _PHONES.c.id.in_(candidates)
+    return PHONES.c.id.in_(candidates)
 
 
 def _order(sort: str) -> list[ColumnElement[Any]]:
@@ -458,12 +461,12 @@ def _order(sort: str) -> list[ColumnElement[Any]]:
         )
     ordered = column.desc() if sort.startswith("-") else column.asc()
     # Same order on SQLite and PostgreSQL (they disagree on where NULL goes by default).
-    return [ordered.nulls_last(), _PHONES.c.id.desc() if sort.startswith("-") else _PHONES.c.id]
+    return [ordered.nulls_last(), PHONES.c.id.desc() if sort.startswith("-") else PHONES.c.id]
 
 
-_HAS_NO_LINES = _PHONES.c.id.not_in(select(_LINES.c.phone_id))
-_ALL_PHONES = select(func.count()).select_from(_PHONES).scalar_subquery()
-_ASSIGNED_PHONES = select(func.count(_LINES.c.phone_id.distinct())).scalar_subquery()
+_HAS_NO_LINES = PHONES.c.id.not_in(select(LINES.c.phone_id))
+_ALL_PHONES = select(func.count()).select_from(PHONES).scalar_subquery()
+_ASSIGNED_PHONES = select(func.count(LINES.c.phone_id.distinct())).scalar_subquery()
 """Phones with a line. All phones less these are the unassigned: two index counts, where
 counting the phones without a line probes the lines for every phone (every line belongs to a
 phone: foreign key, cascade)."""
@@ -509,7 +512,7 @@ def _page_statement(
 @cache
 def _count_statement(dialect: str, *, unassigned: bool, search: bool, by_mac: bool) -> Select[int]:
     conditions = _conditions(dialect, unassigned=unassigned, search=search, by_mac=by_mac)
-    return select(func.count(_PHONES.c.id)).where(*conditions)
+    return select(func.count(PHONES.c.id)).where(*conditions)
 
 
 def _page_extras(

@@ -13,13 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Exists,
     Select,
-    Table,
     Text,
     and_,
     bindparam,
@@ -35,7 +34,7 @@ from sqlalchemy.orm import Session
 from autoprov.config import AUTOPROVISION_USER
 from autoprov.inventory.records import RegistrationPage, RegistrationRecord
 from autoprov.inventory.sql import among
-from autoprov.storage.models import DISPLAYED_MAC, Binding, Line, Phone, User
+from autoprov.storage.models import BINDINGS, DISPLAYED_MAC, Binding, Line, Phone, User
 
 # ``sip:1001@192.0.2.10:5060;transport=udp`` -> ``192.0.2.10``; ``[2001:db8::1]`` -> inner.
 _CONTACT_HOST = re.compile(r"sips?:(?:[^@;>]*@)?(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:;>]+))")
@@ -99,10 +98,9 @@ class PhoneAddress:
     usernames: frozenset[str]
 
 
-_BINDINGS = cast(Table, Binding.__table__)
 _LIVE = select(
-    _BINDINGS.c.aor, _BINDINGS.c.display_name, _BINDINGS.c.source, _BINDINGS.c.contact
-).where(_BINDINGS.c.expires_at > bindparam("now"))
+    BINDINGS.c.aor, BINDINGS.c.display_name, BINDINGS.c.source, BINDINGS.c.contact
+).where(BINDINGS.c.expires_at > bindparam("now"))
 # The display name's last 12 characters (a MAC's length), compared with a list of MACs: one
 # statement, compiled once, for any number of phones (a LIKE per phone made a new one each time).
 # The very expression of the index (migration 0004): as SQL text, so that its ``11`` stays a
@@ -114,9 +112,9 @@ _MAC_LENGTH = 12
 def _autoprovisioned(displayed: ColumnElement[bool]) -> ColumnElement[bool]:
     """Bindings of the auto-provisioning identity whose From display name is ``<ID>-<mac>`` (or
     the MAC alone), for the MACs ``displayed`` (a condition on ``_DISPLAYED_MAC``) accepts."""
-    name = _BINDINGS.c.display_name
+    name = BINDINGS.c.display_name
     return and_(
-        _BINDINGS.c.aor == AUTOPROVISION_USER,
+        BINDINGS.c.aor == AUTOPROVISION_USER,
         displayed,
         or_(
             func.length(name) == _MAC_LENGTH,
@@ -136,7 +134,7 @@ def autoprovisioned(mac: ColumnElement[str]) -> Exists:
     """Whether an unexpired binding of the auto-provisioning identity displays ``mac`` (the time
     bound as ``now``): for a phone without lines, whether it is registered."""
     return exists().where(
-        _autoprovisioned(mac == _DISPLAYED_MAC), _BINDINGS.c.expires_at > bindparam("now")
+        _autoprovisioned(mac == _DISPLAYED_MAC), BINDINGS.c.expires_at > bindparam("now")
     )
 
 
@@ -147,7 +145,7 @@ def _live_bindings(dialect: str, *, of_users: bool) -> Select[Any]:
     autoprovisioned = _autoprovisioned(among(_DISPLAYED_MAC, "macs", dialect))
     if not of_users:
         return _LIVE.where(autoprovisioned)
-    return _LIVE.where(or_(autoprovisioned, among(_BINDINGS.c.aor, "aors", dialect)))
+    return _LIVE.where(or_(autoprovisioned, among(BINDINGS.c.aor, "aors", dialect)))
 
 
 def registered_among(

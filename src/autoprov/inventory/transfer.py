@@ -14,9 +14,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, cast
+from typing import IO, Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -32,11 +32,7 @@ from autoprov.inventory.validation import (
     check_password,
     check_username,
 )
-from autoprov.storage.models import Line, Phone, User, utcnow
-
-_USERS = cast(Table, User.__table__)
-_PHONES = cast(Table, Phone.__table__)
-_LINES = cast(Table, Line.__table__)
+from autoprov.storage.models import LINES, PHONES, USERS, Line, Phone, User, utcnow
 
 COLUMNS = ("username", "password", "display_name", "mac", "model")
 REQUIRED = frozenset({"username"})
@@ -151,10 +147,10 @@ class _Importer:
         self.phones = self._read_phones({mac for row in rows if (mac := _mac_or_none(row.mac))})
 
     def _read_users(self, names: set[str]) -> dict[str, _UserState]:
-        among_names = among(_USERS.c.username, "names", self.connection.dialect.name)
+        among_names = among(USERS.c.username, "names", self.connection.dialect.name)
         statement = select(
-            _USERS.c.id, _USERS.c.username, _USERS.c.password, _USERS.c.display_name
-        ).where(among_names, _USERS.c.is_system.is_(False))
+            USERS.c.id, USERS.c.username, USERS.c.password, USERS.c.display_name
+        ).where(among_names, USERS.c.is_system.is_(False))
         found: dict[str, _UserState] = {}
         for chunk in _chunks(names):
             for user_id, username, password, display_name in self.connection.execute(
@@ -165,11 +161,11 @@ class _Importer:
 
     def _read_phones(self, macs: set[str]) -> dict[str, _PhoneState]:
         dialect = self.connection.dialect.name
-        phones = select(_PHONES.c.id, _PHONES.c.mac, _PHONES.c.model).where(
-            among(_PHONES.c.mac, "macs", dialect)
+        phones = select(PHONES.c.id, PHONES.c.mac, PHONES.c.model).where(
+            among(PHONES.c.mac, "macs", dialect)
         )
-        lines = select(_LINES.c.phone_id, _LINES.c.position, _LINES.c.user_id).where(
-            among(_LINES.c.phone_id, "ids", dialect)
+        lines = select(LINES.c.phone_id, LINES.c.position, LINES.c.user_id).where(
+            among(LINES.c.phone_id, "ids", dialect)
         )
         found: dict[str, _PhoneState] = {}
         by_id: dict[int, _PhoneState] = {}
@@ -220,7 +216,7 @@ class _Importer:
             changes["display_name"] = check_line(row.display_name, "display_name", DISPLAY_NAME_MAX)
         if changes:
             self.connection.execute(
-                update(_USERS).where(_USERS.c.id == user.id).values(**changes, updated_at=utcnow())
+                update(USERS).where(USERS.c.id == user.id).values(**changes, updated_at=utcnow())
             )
             post_credentials_changed(self.session)
             user.password = changes.get("password", user.password)
@@ -236,7 +232,7 @@ class _Importer:
                     f"phone {mac} is not in the inventory: give its model", field="model"
                 )
             created, _ = create_phone(self.session, mac, row.model)
-            phone_id = self.connection.scalar(select(_PHONES.c.id).where(_PHONES.c.mac == mac))
+            phone_id = self.connection.scalar(select(PHONES.c.id).where(PHONES.c.mac == mac))
             assert phone_id is not None
             phone = self.phones[mac] = _PhoneState(phone_id, created.model, {})
             self.result.phones_created += 1
@@ -249,7 +245,7 @@ class _Importer:
             return
         position = first_free_position(mac, phone.model, phone.lines)
         self.connection.execute(
-            insert(_LINES).values(phone_id=phone.id, user_id=user.id, position=position)
+            insert(LINES).values(phone_id=phone.id, user_id=user.id, position=position)
         )
         phone.lines[position] = user.id
         self.result.lines_assigned += 1

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import cast
-
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from autoprov.inventory.conflicts import insert_if_absent
 from autoprov.polycom.unique_id import candidates
-from autoprov.storage.models import UniqueId
+from autoprov.storage.models import UNIQUE_IDS, UniqueId
 
 MAX_TRIES = 64
 
-_UNIQUE_IDS = cast(Table, UniqueId.__table__)
-_UID_OF = select(_UNIQUE_IDS.c.uid).where(_UNIQUE_IDS.c.mac == bindparam("mac"))
-_MAC_OF = select(_UNIQUE_IDS.c.mac).where(_UNIQUE_IDS.c.uid == bindparam("uid"))
+_UID_OF = select(UNIQUE_IDS.c.uid).where(UNIQUE_IDS.c.mac == bindparam("mac"))
+_MAC_OF = select(UNIQUE_IDS.c.mac).where(UNIQUE_IDS.c.uid == bindparam("uid"))
 
 
 class IdSpaceExhausted(RuntimeError):

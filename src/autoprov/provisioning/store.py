@@ -8,36 +8,32 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import BindParameter, Engine, Table, bindparam, exists, func, select, update
+from sqlalchemy import BindParameter, Engine, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from autoprov.config import AUTOPROVISION_USER, Settings
 from autoprov.inventory.site import SiteSettings, load_site_settings
 from autoprov.inventory.unique_ids import claim_unique_id
-from autoprov.storage.models import Line, Phone, User
+from autoprov.storage.models import LINES, PHONES, USERS, Line, Phone, User
 
-_PHONES = cast(Table, Phone.__table__)
-_LINES = cast(Table, Line.__table__)
-_USERS = cast(Table, User.__table__)
 # A Core statement, one round trip whether or not the phone has lines: every <mac>.cfg request
 # runs it (twice per boot), so the ORM's identity map and per-relationship loads are skipped.
 _PHONE_WITH_LINES = (
     select(
-        _PHONES.c.model,
-        _LINES.c.position,
-        _USERS.c.username,
-        _USERS.c.password,
-        _USERS.c.display_name,
+        PHONES.c.model,
+        LINES.c.position,
+        USERS.c.username,
+        USERS.c.password,
+        USERS.c.display_name,
     )
     .select_from(
-        _PHONES.outerjoin(_LINES, _LINES.c.phone_id == _PHONES.c.id).outerjoin(
-            _USERS, _USERS.c.id == _LINES.c.user_id
+        PHONES.outerjoin(LINES, LINES.c.phone_id == PHONES.c.id).outerjoin(
+            USERS, USERS.c.id == LINES.c.user_id
         )
     )
-    .where(_PHONES.c.mac == bindparam("mac"))
-    .order_by(_LINES.c.position)
+    .where(PHONES.c.mac == bindparam("mac"))
+    .order_by(LINES.c.position)
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from sqlalchemy import (
     JSON,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -182,3 +184,12 @@ class RegistrarCommand(Base):
     kind: Mapped[str] = mapped_column(String(32))
     arg: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[float] = mapped_column(Float)
+
+
+# The Core tables, for the statements that skip the ORM's unit of work (hot reads, bulk writes).
+PHONES = cast(Table, Phone.__table__)
+LINES = cast(Table, Line.__table__)
+USERS = cast(Table, User.__table__)
+UNIQUE_IDS = cast(Table, UniqueId.__table__)
+BINDINGS = cast(Table, Binding.__table__)
+OUTBOX = cast(Table, OutboxEntry.__table__)

@@ -21,6 +21,12 @@ BAD = """username,password,display_name,mac,model
 """
 
 
+def _file(tmp_path: Path, text: str) -> str:
+    source = tmp_path / "users.csv"
+    source.write_text(text)
+    return str(source)
+
+
 def _counts(engine: Engine) -> tuple[int, int, int]:
     with Session(engine) as session:
         users = session.scalar(select(func.count(User.id)).where(User.is_system.is_(False)))
@@ -32,9 +38,7 @@ def _counts(engine: Engine) -> tuple[int, int, int]:
 def test_import_applies_a_good_file_and_resyncs_its_phones(
     run: Invoke, db: Engine, api: RunningApi, tmp_path: Path
 ) -> None:
-    source = tmp_path / "users.csv"
-    source.write_text(GOOD)
-    imported = run("import", str(source))
+    imported = run("import", _file(tmp_path, GOOD))
     assert imported.exit_code == 0, imported.stderr
     assert "3 row(s): did create 3 user(s)" in imported.stdout
     assert "generated password for 1003: " in imported.stdout
@@ -50,9 +54,7 @@ MANY = "username,password,display_name,mac,model\n" + "".join(
 def test_a_large_import_counts_its_resyncs_instead_of_listing_them(
     run: Invoke, db: Engine, api: RunningApi, tmp_path: Path
 ) -> None:
-    source = tmp_path / "users.csv"
-    source.write_text(MANY)
-    imported = run("import", str(source))
+    imported = run("import", _file(tmp_path, MANY))
     assert imported.exit_code == 0, imported.stderr
     assert "re-sync requested for 30 phones" in imported.stdout
     assert "0004f2cc" not in imported.stdout
@@ -62,9 +64,7 @@ def test_a_large_import_counts_its_resyncs_instead_of_listing_them(
 def test_without_the_api_an_import_warns_once_for_all_its_phones(
     run: Invoke, db: Engine, tmp_path: Path
 ) -> None:
-    source = tmp_path / "users.csv"
-    source.write_text(MANY)
-    imported = run("import", str(source))
+    imported = run("import", _file(tmp_path, MANY))
     assert imported.exit_code == 0, imported.stderr
     assert imported.stderr.count("could not ask the API") == 1
     assert "to re-sync 30 phones" in imported.stderr
@@ -74,9 +74,7 @@ def test_without_the_api_an_import_warns_once_for_all_its_phones(
 def test_a_bad_file_reports_every_bad_row_and_applies_nothing(
     run: Invoke, db: Engine, tmp_path: Path
 ) -> None:
-    source = tmp_path / "users.csv"
-    source.write_text(BAD)
-    imported = run("import", str(source))
+    imported = run("import", _file(tmp_path, BAD))
     assert imported.exit_code == 1
     errors = imported.stderr
     assert "row 3, password: password is shorter than 8 characters" in errors
@@ -87,9 +85,7 @@ def test_a_bad_file_reports_every_bad_row_and_applies_nothing(
 
 
 def test_dry_run_reports_and_changes_nothing(run: Invoke, db: Engine, tmp_path: Path) -> None:
-    source = tmp_path / "users.csv"
-    source.write_text(GOOD)
-    checked = run("import", "--dry-run", str(source))
+    checked = run("import", "--dry-run", _file(tmp_path, GOOD))
     assert checked.exit_code == 0
     assert "would create 3 user(s)" in checked.stdout and "assign 2 line(s)" in checked.stdout
     assert _counts(db) == (0, 0, 0)
@@ -105,9 +101,7 @@ def test_unreadable_files_are_refused(run: Invoke, db: Engine, tmp_path: Path) -
 def test_export_writes_a_private_file_that_imports_back(
     run: Invoke, db: Engine, tmp_path: Path
 ) -> None:
-    source = tmp_path / "users.csv"
-    source.write_text(GOOD)
-    run("import", str(source))
+    run("import", _file(tmp_path, GOOD))
     target = tmp_path / "out.csv"
     exported = run("export", str(target))
     assert exported.exit_code == 0 and "3 row(s) written" in exported.stdout

@@ -13,9 +13,11 @@ import (``autoprov import``, as an administrator would), which re-syncs each pho
 server sends check-sync, the phone reboots, fetches its own ``<mac>.cfg`` and profile and
 registers as its user. Reported: the import's time, the time until every phone is
 registered as its user (bindings in the database), the server's CPU seconds in that
-phase, and phones that did not make it.
+phase, and phones that did not make it. ``--reboot`` then cuts the power of every phone at
+once and starts them all again, now assigned: reported, the time until each has booted
+(``<mac>.cfg``, its profile) and registered as its user again.
 
-    python bench/bootstorm/run.py --phones 10000 [--assign]
+    python bench/bootstorm/run.py --phones 10000 [--assign [--reboot]]
 """
 
 from __future__ import annotations
@@ -223,7 +225,15 @@ def main() -> int:
         help="then give every phone a user by CSV import and wait until each is registered "
         "as that user",
     )
+    parser.add_argument(
+        "--reboot",
+        action="store_true",
+        help="with --assign: then power every phone off and on at once, and time until each "
+        "has booted and registered as its user again",
+    )
     args = parser.parse_args()
+    if args.reboot and not args.assign:
+        parser.error("--reboot needs --assign: it reboots phones that have their users")
 
     data_dir = Path(tempfile.mkdtemp(prefix="autoprov-bootstorm-"))
     ports = {name: free_port() for name in ("sip", "provision", "ftp", "api")}
@@ -253,6 +263,7 @@ def main() -> int:
     database = create_engine(args.database_url or f"sqlite:///{data_dir / 'autoprov.db'}")
     server_log = data_dir / "serve.log"
     results_file = data_dir / "phones.json"
+    reboot_file = data_dir / "phones-after-reboot.json"
     api = httpx.Client(
         base_url=f"http://127.0.0.1:{ports['api']}",
         auth=("admin", ADMIN_PASSWORD),
@@ -281,28 +292,31 @@ def main() -> int:
                 time.sleep(0.2)
             time.sleep(1.0)  # let the registrar and the provisioning server finish starting
 
-            simulate = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "autoprov",
-                    "simulate",
-                    "--phones",
-                    str(args.phones),
-                    "--concurrency",
-                    str(args.concurrency),
-                    "--provision-url",
-                    f"http://{PROVISION_USER}:{PROVISION_PASSWORD}@127.0.0.1:{ports['provision']}/",
-                    "--hold",
-                    # Assigned phones must still be up to take their check-sync NOTIFY.
-                    str(args.deadline if args.assign else 5),
-                    "--json",
-                    str(results_file),
-                ],
-                env={**env, "TERM": "dumb"},
-                stdout=subprocess.DEVNULL,
-                stderr=(data_dir / "simulate.log").open("wb"),
-            )
+            def simulator(hold: float, results: Path, log_name: str) -> subprocess.Popen[bytes]:
+                return subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "autoprov",
+                        "simulate",
+                        "--phones",
+                        str(args.phones),
+                        "--concurrency",
+                        str(args.concurrency),
+                        "--provision-url",
+                        f"http://{PROVISION_USER}:{PROVISION_PASSWORD}@127.0.0.1:{ports['provision']}/",
+                        "--hold",
+                        str(hold),
+                        "--json",
+                        str(results),
+                    ],
+                    env={**env, "TERM": "dumb"},
+                    stdout=subprocess.DEVNULL,
+                    stderr=(data_dir / log_name).open("wb"),
+                )
+
+            # Assigned phones must still be up to take their check-sync NOTIFY.
+            simulate = simulator(args.deadline if args.assign else 5, results_file, "simulate.log")
             storm_started = time.time()
             all_visible_after: float | None = None
             polls = 0
@@ -333,9 +347,24 @@ def main() -> int:
                     phones, env, data_dir, database, watch, [serve.pid, simulate.pid], args.deadline
                 )
                 simulate.send_signal(signal.SIGINT)  # the results so far, then exit
-            database.dispose()
             simulate_status = simulate.wait(timeout=max(1.0, args.deadline))
             watch.sample(process_tree(serve.pid))
+            assigned_cpu = dict(watch.cpu)
+            reboot: dict[str, Any] | None = None
+            rebooted: subprocess.Popen[bytes] | None = None
+            if args.reboot and assignment and assignment["all_registered_after_s"] is not None:
+                # A power cut: the same phones, now each with its user, boot at once.
+                started = time.time()
+                rebooted = simulator(0, reboot_file, "simulate-reboot.log")
+                while rebooted.poll() is None and time.time() - started < args.deadline:
+                    watch.sample([*process_tree(serve.pid), rebooted.pid])
+                    time.sleep(0.5)
+                reboot = {
+                    "simulator_exit_status": rebooted.wait(timeout=max(1.0, args.deadline)),
+                    "all_registered_after_s": round(time.time() - started, 1),
+                }
+                watch.sample(process_tree(serve.pid))
+            database.dispose()
             names = role_names(serve.pid, simulate.pid, list(watch.rss))
         finally:
             serve.send_signal(signal.SIGTERM)
@@ -345,6 +374,7 @@ def main() -> int:
                 os.killpg(serve.pid, signal.SIGKILL)
 
     simulated = json.loads(results_file.read_text()) if results_file.exists() else []
+    after_reboot = json.loads(reboot_file.read_text()) if reboot_file.exists() else []
     registered_at = {
         row["mac"]: row["boots"][0]["registered_at"]
         for row in simulated
@@ -355,8 +385,21 @@ def main() -> int:
     latencies = [
         created[mac].timestamp() - at for mac, at in registered_at.items() if mac in created
     ]
-    server_pids = [pid for pid in watch.rss if pid != simulate.pid]
+    simulators = {simulate.pid} | ({rebooted.pid} if rebooted is not None else set())
+    server_pids = [pid for pid in watch.rss if pid not in simulators]
     assigned_users = {} if assignment is None else assignment.pop("users")
+
+    def cpu_between(before: dict[int, float], after: dict[int, float]) -> dict[str, Any]:
+        return {
+            "server_cpu_seconds": round(
+                sum(after.get(pid, 0.0) - before.get(pid, 0.0) for pid in server_pids), 1
+            ),
+            "server_cpu_by_process": {
+                names.get(pid, str(pid)): round(after.get(pid, 0.0) - before.get(pid, 0.0), 1)
+                for pid in server_pids
+            },
+        }
+
     log_text = server_log.read_text(errors="replace")
     report = {
         "phones": args.phones,
@@ -391,17 +434,20 @@ def main() -> int:
         if assignment is None
         else {
             **assignment,
-            "server_cpu_seconds": round(
-                sum(watch.cpu[pid] - storm_cpu.get(pid, 0.0) for pid in server_pids), 1
-            ),
-            "server_cpu_by_process": {
-                names.get(pid, str(pid)): round(watch.cpu[pid] - storm_cpu.get(pid, 0.0), 1)
-                for pid in server_pids
-            },
+            **cpu_between(storm_cpu, assigned_cpu),
             "simulator_cpu_seconds": round(
-                watch.cpu.get(simulate.pid, 0.0) - storm_cpu.get(simulate.pid, 0.0), 1
+                assigned_cpu.get(simulate.pid, 0.0) - storm_cpu.get(simulate.pid, 0.0), 1
             ),
             "phones_on_their_user": on_their_user(simulated, assigned_users),
+        },
+        "reboot": None
+        if reboot is None or rebooted is None
+        else {
+            **reboot,
+            **cpu_between(assigned_cpu, watch.cpu),
+            "simulator_cpu_seconds": round(watch.cpu.get(rebooted.pid, 0.0), 1),
+            "phones_on_their_user": on_their_user(after_reboot, assigned_users),
+            "simulator_failures": sum(1 for row in after_reboot if row["failure"]),
         },
         "data_dir": str(data_dir),
     }
@@ -412,6 +458,8 @@ def main() -> int:
     ok = report["lost"] == 0 and report["duplicated"] == 0 and all_visible_after is not None
     if args.assign:
         ok = ok and assignment is not None and assignment["all_registered_after_s"] is not None
+    if args.reboot:
+        ok = ok and report["reboot"] is not None and report["reboot"]["simulator_exit_status"] == 0
     return 0 if ok else 1
 
 

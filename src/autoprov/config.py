@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import socket
 from functools import cached_property
 from pathlib import Path
@@ -31,6 +32,20 @@ def _guess_host() -> str:
     except OSError:
         return "127.0.0.1"
     return addr
+
+
+_HOST = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*"
+)
+
+
+def is_host(value: str) -> bool:
+    """A host name or an IP address (IPv6 with or without brackets), as phones are given one."""
+    try:
+        ipaddress.ip_address(value.strip("[]"))
+    except ValueError:
+        return _HOST.fullmatch(value) is not None
+    return True
 
 
 class Settings(BaseSettings):
@@ -111,7 +126,7 @@ class Settings(BaseSettings):
     @classmethod
     def _check_time_server(cls, value: str) -> str:
         cleaned = value.strip()
-        if not cleaned or any(c.isspace() or c in "\"'<>&" for c in cleaned):
+        if not is_host(cleaned):
             raise ValueError("give a host name or an IP address")
         return cleaned
 

@@ -9,9 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-_HOST = re.compile(
-    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*"
-)
+from autoprov.config import is_host
+
 _URL_USERINFO = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=\-]+")
 """Characters a phone takes literally in ``http://user:pass@host/`` (no escapes, POLYCOM.md 1.2)."""
 _NETWORK_SEPARATORS = re.compile(r"[\s,]+")
@@ -61,7 +60,7 @@ def parse_settings_form(form: Mapping[str, Any]) -> SettingsForm:
         ("time_server", "Time server"),
     ):
         value = text(name)
-        if _is_host(value):
+        if is_host(value):
             result.changes[name] = value
         else:
             result.errors[name] = f"{label} must be a host name or an IP address."
@@ -101,14 +100,6 @@ def parse_settings_form(form: Mapping[str, Any]) -> SettingsForm:
             "The unassigned-phone cap must be a whole number, 0 or more."
         )
     return result
-
-
-def _is_host(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value.strip("[]"))
-    except ValueError:
-        return _HOST.fullmatch(value) is not None
-    return True
 
 
 def _integer(value: str) -> int | None:

@@ -217,14 +217,12 @@ class RegistrarService:
                 suffixes.setdefault(aor, set()).add(command.args.get("display_name_suffix", ""))
         for aor, wanted in suffixes.items():
             removed = self.location.remove_matching(aor, _ending_with_one_of(wanted))
-            which = f"suffix={quote(next(iter(wanted)))}" if len(wanted) == 1 else "suffixes="
-            log.info(
-                "bindings-removed aor=%s %s%s count=%d",
-                quote(aor),
-                which,
-                "" if len(wanted) == 1 else len(wanted),
-                len(removed),
+            which = (
+                f"suffix={quote(next(iter(wanted)))}"
+                if len(wanted) == 1
+                else f"suffixes={len(wanted)}"
             )
+            log.info("bindings-removed aor=%s %s count=%d", quote(aor), which, len(removed))
 
 
 def _ending_with_one_of(suffixes: set[str]) -> Callable[[Binding], bool]:

@@ -53,6 +53,9 @@ from sqlalchemy import create_engine, insert, text
 SHARED = Path(os.environ.get("AUTOPROV_SHARED", Path(__file__).resolve().parents[3] / "shared"))
 SIPP_DIR = SHARED / "sipp"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+SIPP_BUFFER = 4 * 1024 * 1024
+"""SIPp's socket buffers (its default, 64 KiB, overflows under bursts of answers; the kernel
+caps it at net.core.rmem_max and wmem_max)."""
 SERVERS = ("autoprov", "kamailio")
 
 
@@ -219,10 +222,18 @@ def start_ours(work: Path, port: int, database_url: str) -> subprocess.Popen[byt
         AUTOPROV_REGISTER_PLUGINS="[]",
         AUTOPROV_LOG_LEVEL="WARNING",
     )
-    log = (work / "autoprov.log").open("ab")
+    path = work / "autoprov.log"
+    log = path.open("ab")
+    already = log.tell()
     process = subprocess.Popen(
         [shutil.which("autoprov") or "autoprov", "registrar"], env=env, stdout=log, stderr=log
     )
+    # ready once every process has loaded its bindings (the port opens before that)
+    deadline = time.monotonic() + 300
+    while b"SIP registrar listening on" not in path.read_bytes()[already:]:
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"autoprov did not start, see {path}")
+        time.sleep(0.1)
     wait_port(port)
     return process
 
@@ -310,6 +321,7 @@ def run_sipp(
         "-m", str(calls),
         "-l", str(max(rate * 5, 1000)),
         "-nostdin",
+        "-buff_size", str(SIPP_BUFFER),
         "-timeout", f"{max(60, 3 * calls // max(rate, 1))}s",
         "-recv_timeout", "10s",
         "-trace_stat", "-stf", str(stats), "-fd", "1",
@@ -459,7 +471,14 @@ def main() -> None:
     parser.add_argument("--servers", default=",".join(SERVERS))
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
     parser.add_argument("--json", type=Path, help="write the results here too")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="our registrar's processes (AUTOPROV_REGISTRAR_PROCESSES)",
+    )
     args = parser.parse_args()
+    os.environ["AUTOPROV_REGISTRAR_PROCESSES"] = str(args.processes)
 
     work = Path(tempfile.mkdtemp(prefix="autoprov-bench-"))
     database_url = args.database_url or f"sqlite:///{work / 'data' / 'autoprov.db'}"
@@ -468,7 +487,10 @@ def main() -> None:
     add_users(database_url, max(args.users, args.rss_users))
     users = make_users_csv(work, args.users)
     local_port = free_port()
-    results: dict[str, object] = {"load_average_start": load_average()}
+    results: dict[str, object] = {
+        "load_average_start": load_average(),
+        "autoprov_processes": args.processes,
+    }
 
     for name in args.servers.split(","):
         port = free_port()

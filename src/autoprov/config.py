@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     ftp_port: int = 2121
     tftp_port: int = 6969
     api_port: int = 8000
+    registrar_processes: int = Field(default=1, ge=1, le=64)
+    """Registrar processes; above one, each owns a share of the AORs (docs/registrar.md)."""
     registrar_metrics_port: int = Field(default=0, ge=0)
     """Where the registrar process serves Prometheus ``/metrics``; 0: not served."""
     api_url: str | None = None

@@ -20,20 +20,20 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Dialect, Engine, String, Table, and_, bindparam, delete, select
+from sqlalchemy import Dialect, Engine, String, and_, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.orm import Session
 
 from autoprov.logs import quote
 from autoprov.registrar.journal import BindingJournal, JournalBatch, RowKey
 from autoprov.registrar.location import Binding
 from autoprov.registrar.metrics import RegistrarMetrics
-from autoprov.storage.models import Binding as BindingRow
+from autoprov.storage.models import BINDINGS
 
 log = logging.getLogger("autoprov.registrar")
 
@@ -69,8 +69,7 @@ def _split_source(source: str) -> tuple[str, int]:
 
 
 _FREE_TEXT_LENGTH = {
-    name: cast(String, BindingRow.__table__.c[name].type).length or 0
-    for name in ("user_agent", "display_name")
+    name: cast(String, BINDINGS.c[name].type).length or 0 for name in ("user_agent", "display_name")
 }
 
 
@@ -104,31 +103,58 @@ def _row(binding: Binding) -> tuple[Any, ...]:
     )
 
 
-def load_bindings(engine: Engine, now: float) -> list[Binding]:
-    """Unexpired bindings, every process's (blocking: call from a thread)."""
-    with Session(engine) as session:
-        rows = session.scalars(select(BindingRow).where(BindingRow.expires_at > now))
-        bindings = []
-        for row in rows:
-            host, port = _split_source(row.source)
+_LOADED = (
+    "aor",
+    "contact",
+    "expires_at",
+    "call_id",
+    "cseq",
+    "q",
+    "instance",
+    "source",
+    "transport",
+    "user_agent",
+    "display_name",
+    "updated_at",
+)
+_LOAD_BATCH = 2000
+
+
+def load_bindings(
+    engine: Engine, now: float, owns: Callable[[str], bool] | None = None
+) -> list[Binding]:
+    """Unexpired bindings, of the AORs ``owns`` accepts (blocking: call from a thread).
+
+    Read as plain rows in batches, not as ORM objects: at a hundred thousand bindings, the
+    memory a whole result set takes at once stays with the process after it is freed."""
+    columns = [BINDINGS.c[name] for name in _LOADED]
+    query = select(*columns).where(BINDINGS.c.expires_at > now)
+    bindings = []
+    with engine.connect() as connection:
+        result = connection.execution_options(yield_per=_LOAD_BATCH).execute(query)
+        for aor, contact, expires_at, call_id, cseq, q, instance, source, *rest in result:
+            if owns is not None and not owns(aor):
+                continue
+            transport, user_agent, display_name, updated_at = rest
+            host, port = _split_source(source)
             bindings.append(
                 Binding(
-                    aor=sys.intern(row.aor),  # shared as in `Registrar` (one string each)
-                    contact=row.contact,
-                    expires_at=row.expires_at,
-                    call_id=row.call_id,
-                    cseq=row.cseq,
-                    q=row.q,
-                    instance=row.instance,
+                    aor=sys.intern(aor),  # shared as in `Registrar` (one string each)
+                    contact=contact,
+                    expires_at=expires_at,
+                    call_id=call_id,
+                    cseq=cseq,
+                    q=q,
+                    instance=instance,
                     source_host=sys.intern(host),
                     source_port=port,
-                    transport=row.transport,
-                    user_agent=sys.intern(row.user_agent),
-                    display_name=sys.intern(row.display_name),
-                    updated_at=row.updated_at,
+                    transport=transport,
+                    user_agent=sys.intern(user_agent),
+                    display_name=sys.intern(display_name),
+                    updated_at=updated_at,
                 )
             )
-        return bindings
+    return bindings
 
 
 _DELETE_KEYS = ("d_aor", "d_contact", "d_updated_at")
@@ -150,19 +176,18 @@ def _statements(dialect: Dialect) -> _DriverStatements:
     per-row parameter handling (type processors, one dict per row) cost as much CPU as the
     database's own work, in a thread that holds the GIL against the event loop."""
     insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-    table = cast(Table, BindingRow.__table__)
-    statement = insert(table)
+    statement = insert(BINDINGS)
     excluded = statement.excluded
     upsert = statement.on_conflict_do_update(
         index_elements=["aor", "contact"],
         set_={name: excluded[name] for name in _COLUMNS if name not in ("aor", "contact")},
-        where=table.c.updated_at <= excluded.updated_at,
+        where=BINDINGS.c.updated_at <= excluded.updated_at,
     )
-    removal = delete(table).where(
+    removal = delete(BINDINGS).where(
         and_(
-            table.c.aor == bindparam(_DELETE_KEYS[0]),
-            table.c.contact == bindparam(_DELETE_KEYS[1]),
-            table.c.updated_at <= bindparam(_DELETE_KEYS[2]),
+            BINDINGS.c.aor == bindparam(_DELETE_KEYS[0]),
+            BINDINGS.c.contact == bindparam(_DELETE_KEYS[1]),
+            BINDINGS.c.updated_at <= bindparam(_DELETE_KEYS[2]),
         )
     )
     # for_executemany: no RETURNING of the new id (PostgreSQL would add it for one row)

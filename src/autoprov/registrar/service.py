@@ -3,6 +3,10 @@ and command polling to the SIP transports, and runs them until cancelled.
 
 Start-up order matters: the command poller notes the newest command *before* credentials and
 bindings are loaded, so a change posted meanwhile is still applied afterwards.
+
+With ``AUTOPROV_REGISTRAR_PROCESSES`` above one, this process also starts the others and
+shares the AORs out among them (`autoprov.registrar.workers`); each runs this same service
+for its share, without listeners.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import json
 import logging
+import socket
 import ssl
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +29,7 @@ from sqlalchemy.orm import Session
 from autoprov.config import AUTOPROVISION_USER, Settings
 from autoprov.inventory.bootstrap import bootstrap
 from autoprov.inventory.site import SiteSettings, generated_secret, load_site_settings
-from autoprov.logs import quote
+from autoprov.logs import quote, setup_logging
 from autoprov.registrar.auth import Authenticator
 from autoprov.registrar.credentials import CredentialCache, load_passwords
 from autoprov.registrar.exporter import serve_metrics
@@ -34,12 +40,24 @@ from autoprov.registrar.persistence import WriteBehind, load_bindings
 from autoprov.registrar.plugins import PluginRunner, load_plugins
 from autoprov.registrar.poller import CommandPoller
 from autoprov.registrar.registrar import ExpiryPolicy, Registrar
+from autoprov.registrar.sharding import Shard
 from autoprov.registrar.throttle import AuthThrottle
+from autoprov.registrar.workers import (
+    METRICS_INTERVAL,
+    FrameLink,
+    Links,
+    ShardRouter,
+    ShardWorkers,
+    open_links,
+)
+from autoprov.runtime import run as run_loop
+from autoprov.runtime import until_signalled
 from autoprov.sip.digest import NonceKeeper
 from autoprov.storage.commands import Command, CommandKind
 from autoprov.storage.db import engine_for
 from autoprov.transport.endpoint import SipEndpoint
-from autoprov.transport.server import SipServer
+from autoprov.transport.server import SipServer, sweep_transactions
+from autoprov.transport.udp import UdpProtocol
 
 log = logging.getLogger("autoprov.registrar")
 
@@ -81,8 +99,11 @@ def tls_context(settings: Settings) -> ssl.SSLContext | None:
 class RegistrarService:
     """All the registrar's parts; :meth:`start` and :meth:`stop` bracket its life."""
 
-    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine | None = None, shard: Shard | None = None
+    ) -> None:
         self.settings = settings
+        self.shard = shard or Shard(0, settings.registrar_processes)
         self.engine = engine or engine_for(settings)
         self._owns_engine = engine is None
         self.journal = BindingJournal()
@@ -91,7 +112,7 @@ class RegistrarService:
         )
         self.metrics = RegistrarMetrics(
             lambda: len(self.location),
-            lambda: self.server.endpoint.bad_messages if self.server is not None else 0,
+            lambda: self.endpoint.bad_messages if self.endpoint is not None else 0,
         )
         self.credentials = CredentialCache()
         self.throttle = AuthThrottle(
@@ -102,22 +123,108 @@ class RegistrarService:
             self.engine, self.journal, settings.binding_flush_interval, self.metrics
         )
         self.poller = CommandPoller(self.engine, self._apply_commands)
+        self.endpoint: SipEndpoint | None = None
         self.server: SipServer | None = None
+        self.router: ShardRouter | None = None
+        self.workers: ShardWorkers | None = None
         self.authenticator: Authenticator | None = None
         self._writer: asyncio.Task[None] | None = None
         self._exporter: WSGIServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._worker_udp: UdpProtocol | None = None
 
     async def start(self) -> list[str]:
         """Bring everything up; returns where it listens (``transport:host:port``)."""
+        await asyncio.to_thread(bootstrap, self.engine, self.settings)
+        endpoint, view = await self._prepare()
         settings = self.settings
-        await asyncio.to_thread(bootstrap, self.engine, settings)
+        if self.shard.count > 1:
+            self.router = ShardRouter(endpoint, self.shard)
+        self.server = SipServer(endpoint, receiver=self.router)
+        context = tls_context(settings)
+        await self.server.start(
+            settings.bind,
+            settings.sip_port,
+            tls_port=settings.sip_tls_port if context is not None else None,
+            ssl_context=context,
+        )
+        if self.router is not None:
+            self.router.udp = self.server.datagram_channel
+            self.workers = ShardWorkers(settings, self.shard.count, run_worker)
+            await self.workers.start(self.router, self.server.datagram_socket())
+        self._run_background()
+        if settings.registrar_metrics_port:
+            self._exporter = serve_metrics(
+                settings.bind, settings.registrar_metrics_port, [self.counters]
+            )
+            log.info(
+                "registrar-metrics url=http://%s:%d/metrics",
+                settings.bind,
+                settings.registrar_metrics_port,
+            )
+        log.info(
+            "registrar-started listen=%s domain=%s users=%d bindings=%d plugins=%s processes=%d",
+            ",".join(self.server.addresses),
+            quote(view.site.sip_domain),
+            len(self.credentials),
+            len(self.location),
+            ",".join(self.plugins.names) or "-",
+            self.shard.count,
+        )
+        return list(self.server.addresses)
+
+    async def start_worker(self, links: Links, udp: socket.socket) -> None:
+        """Bring up a worker (``shard.index`` > 0), linked to every other process, reading
+        the UDP socket the first process opened (which also created the database)."""
+        endpoint, _ = await self._prepare()
+        router = self.router = ShardRouter(endpoint, self.shard)
+        router.links = await open_links(links, router.from_link)
+        _, self._worker_udp = await asyncio.get_running_loop().create_datagram_endpoint(
+            lambda: UdpProtocol(router), sock=udp
+        )
+        router.udp = self._worker_udp
+        self._run_background()
+        self._tasks += [
+            asyncio.create_task(self._send_counters(router.links[0]), name="registrar-counters"),
+            asyncio.create_task(sweep_transactions(endpoint), name="sip-transactions"),
+        ]
+        router.links[0].send(b"r")
+        log.info(
+            "registrar-worker-started index=%d bindings=%d", self.shard.index, len(self.location)
+        )
+
+    def counters(self) -> dict[str, float]:
+        """This process's counters and its plugins', plus the workers' (on ``/metrics``)."""
+        totals = {**self.metrics.snapshot(), **self.plugins.exported_metrics()}
+        if self.router is not None:
+            for name, value in self.router.worker_counters().items():
+                totals[name] = totals.get(name, 0.0) + value
+        return totals
+
+    async def _send_counters(self, first: FrameLink) -> None:
+        """A worker's counters to the first process. Its plugins' gauges stay out: they
+        measure what every process sees alike (the outbox), and the first process has them."""
+        while True:
+            await asyncio.sleep(METRICS_INTERVAL)
+            counters = {
+                **self.metrics.snapshot(),
+                **{
+                    name: value
+                    for name, value in self.plugins.exported_metrics().items()
+                    if name.endswith("_total")
+                },
+            }
+            first.send(b"m" + json.dumps(counters).encode())
+
+    async def _prepare(self) -> tuple[SipEndpoint, SiteView]:
+        """Everything but the listeners: credentials, this share of the bindings, plugins."""
+        settings = self.settings
         await self.poller.mark_start()
         view = await asyncio.to_thread(_read_site, self.engine, settings)
         self.credentials.replace(await asyncio.to_thread(load_passwords, self.engine))
         now = time.time()
-        restored = self.location.restore(
-            await asyncio.to_thread(load_bindings, self.engine, now), now
+        self.location.restore(
+            await asyncio.to_thread(load_bindings, self.engine, now, self.shard.owns), now
         )
         self.authenticator = Authenticator(
             view.site.sip_domain,
@@ -140,39 +247,15 @@ class RegistrarService:
             metrics=self.metrics,
             on_registered=self.plugins.submit,
         )
-        self.server = SipServer(SipEndpoint(registrar))
-        context = tls_context(settings)
-        await self.server.start(
-            settings.bind,
-            settings.sip_port,
-            tls_port=settings.sip_tls_port if context is not None else None,
-            ssl_context=context,
-        )
+        self.endpoint = SipEndpoint(registrar)
+        return self.endpoint, view
+
+    def _run_background(self) -> None:
         self._writer = asyncio.create_task(self.write_behind.run(), name="bindings-write-behind")
-        if settings.registrar_metrics_port:
-            self._exporter = serve_metrics(
-                settings.bind,
-                settings.registrar_metrics_port,
-                [self.metrics.snapshot, self.plugins.exported_metrics],
-            )
-            log.info(
-                "registrar-metrics url=http://%s:%d/metrics",
-                settings.bind,
-                settings.registrar_metrics_port,
-            )
         self._tasks = [
             asyncio.create_task(self.poller.run(), name="registrar-commands"),
             asyncio.create_task(self._sweep_expired(), name="bindings-expiry"),
         ]
-        log.info(
-            "registrar-started listen=%s domain=%s users=%d bindings=%d plugins=%s",
-            ",".join(self.server.addresses),
-            quote(view.site.sip_domain),
-            len(self.credentials),
-            restored,
-            ",".join(self.plugins.names) or "-",
-        )
-        return list(self.server.addresses)
 
     async def stop(self) -> None:
         if self._exporter is not None:
@@ -180,6 +263,12 @@ class RegistrarService:
             self._exporter.server_close()
         if self.server is not None:
             await self.server.close()
+        if self._worker_udp is not None:
+            self._worker_udp.close()
+        if self.workers is not None:
+            await self.workers.stop()
+        if self.router is not None:
+            self.router.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -238,15 +327,41 @@ def _ending_with_one_of(suffixes: set[str]) -> Callable[[Binding], bool]:
 
 
 async def run(settings: Settings, *, on_ready: Callable[[list[str]], None] | None = None) -> None:
-    """Run the registrar until cancelled (SIGTERM/SIGINT in the CLI), then stop cleanly."""
+    """Run the registrar until cancelled (SIGTERM/SIGINT in the CLI), then stop cleanly. A
+    worker process that dies ends it too (with an error): the bindings it held are in the
+    database, and whoever supervises the registrar starts it again whole."""
     service = RegistrarService(settings)
     try:
         addresses = await service.start()
-        # What start-up loaded (modules, settings, restored bindings) stays for good: keep it
-        # out of the garbage collector's passes, which then only walk what traffic creates.
-        gc.freeze()
+        _freeze()
         if on_ready is not None:
             on_ready(addresses)
+        if service.workers is not None:
+            await service.workers.died.wait()
+            raise RuntimeError("a registrar worker process exited")
+        await asyncio.Event().wait()
+    finally:
+        await asyncio.shield(service.stop())
+
+
+def _freeze() -> None:
+    # What start-up loaded (modules, settings, restored bindings) stays for good: keep it out
+    # of the garbage collector's passes, which then only walk what traffic creates.
+    gc.freeze()
+
+
+def run_worker(settings: Settings, shard: Shard, links: Links, udp: socket.socket) -> None:
+    """A worker process's main (spawned by `ShardWorkers`): its share of the AORs until
+    SIGTERM or the first process's death."""
+    setup_logging(settings.log_level)
+    run_loop(until_signalled(_serve_share(settings, shard, links, udp)))
+
+
+async def _serve_share(settings: Settings, shard: Shard, links: Links, udp: socket.socket) -> None:
+    service = RegistrarService(settings, shard=shard)
+    try:
+        await service.start_worker(links, udp)
+        _freeze()
         await asyncio.Event().wait()
     finally:
         await asyncio.shield(service.stop())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Protocol
 
-from autoprov.sip import Request, Response
+from autoprov.sip import Request, Response, SIPError
 
 
 class Peer(NamedTuple):
@@ -27,3 +27,16 @@ class RequestHandler(Protocol):
     def handle_request(
         self, request: Request, transport: str, host: str, port: int
     ) -> Response | None: ...
+
+
+class Receiver(Protocol):
+    """What the listeners hand messages to: the endpoint itself, or a router in front of
+    endpoints in several processes."""
+
+    def receive_datagram(self, data: bytes, peer: Peer, channel: Channel) -> None: ...
+
+    def receive_message(
+        self, message: Request | Response, peer: Peer, channel: Channel
+    ) -> None: ...
+
+    def reject(self, error: SIPError, peer: Peer, channel: Channel) -> None: ...

@@ -1,4 +1,5 @@
-"""The listeners: UDP and TCP on one port, TLS on another, all feeding one endpoint.
+"""The listeners: UDP and TCP on one port, TLS on another, all feeding one endpoint (or a
+receiver in front of it that shares the messages out among processes).
 
 Shutdown is graceful, uvicorn-style: stop accepting, let open connections flush what they
 have to write, wait a little, then abort whatever is left.
@@ -9,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
 import ssl
 import time
 
 from autoprov.transport.endpoint import SipEndpoint
+from autoprov.transport.peer import Receiver
 from autoprov.transport.stream import ConnectionLimits, StreamProtocol
 from autoprov.transport.udp import UdpProtocol
 
@@ -27,12 +30,20 @@ ANY_PORT_ATTEMPTS = 5
 
 
 class SipServer:
-    def __init__(self, endpoint: SipEndpoint, limits: ConnectionLimits | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: SipEndpoint,
+        limits: ConnectionLimits | None = None,
+        receiver: Receiver | None = None,
+    ) -> None:
+        """``receiver``: what the listeners hand messages to, when not ``endpoint`` itself."""
         self.endpoint = endpoint
+        self._receiver: Receiver = receiver or endpoint
         self._limits = limits or ConnectionLimits()
         self._connections: set[StreamProtocol] = set()
         self._listeners: list[asyncio.Server] = []
         self._udp: UdpProtocol | None = None
+        self._udp_fd = -1
         self._sweeper: asyncio.Task[None] | None = None
         self.addresses: list[str] = []
         """Where it listens, as ``transport:host:port``."""
@@ -63,26 +74,42 @@ class SipServer:
                 self._close_datagrams()
         if tls_port is not None and ssl_context is not None:
             await self._listen_stream(host, tls_port, "tls", ssl_context)
-        self._sweeper = asyncio.create_task(self._sweep(), name="sip-transactions")
+        self._sweeper = asyncio.create_task(
+            sweep_transactions(self.endpoint), name="sip-transactions"
+        )
 
     async def _listen_datagrams(self, host: str, port: int) -> int:
         loop = asyncio.get_running_loop()
         udp_transport, udp = await loop.create_datagram_endpoint(
-            lambda: UdpProtocol(self.endpoint), local_addr=(host, port)
+            lambda: UdpProtocol(self._receiver), local_addr=(host, port)
         )
         self._udp = udp
         # Room for a burst, or for a pause of the event loop (a garbage collection), without
         # dropping datagrams: the kernel caps it at net.core.rmem_max.
         udp_socket = udp_transport.get_extra_info("socket")
         udp_socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RECEIVE_BUFFER)
+        self._udp_fd = udp_socket.fileno()
         udp_port: int = udp_transport.get_extra_info("sockname")[1]
         self.addresses.append(f"udp:{host}:{udp_port}")
         return udp_port
+
+    @property
+    def datagram_channel(self) -> UdpProtocol | None:
+        """The UDP listener, which also answers datagrams another process passed on."""
+        return self._udp
+
+    def datagram_socket(self) -> socket.socket:
+        """A duplicate of the UDP socket, for another process to read and answer on the same
+        address and port."""
+        if self._udp_fd < 0:
+            raise RuntimeError("the UDP listener is not open")
+        return socket.socket(fileno=os.dup(self._udp_fd))
 
     def _close_datagrams(self) -> None:
         if self._udp is not None:
             self._udp.close()
             self._udp = None
+            self._udp_fd = -1
         self.addresses = [a for a in self.addresses if not a.startswith("udp:")]
 
     async def _listen_stream(
@@ -90,7 +117,7 @@ class SipServer:
     ) -> None:
         loop = asyncio.get_running_loop()
         server = await loop.create_server(
-            lambda: StreamProtocol(self.endpoint, self._connections, self._limits, name),
+            lambda: StreamProtocol(self._receiver, self._connections, self._limits, name),
             host,
             port,
             ssl=ssl_context,
@@ -99,11 +126,6 @@ class SipServer:
         self._listeners.append(server)
         bound = server.sockets[0].getsockname()[1]
         self.addresses.append(f"{name}:{host}:{bound}")
-
-    async def _sweep(self) -> None:
-        while True:
-            await asyncio.sleep(SWEEP_INTERVAL)
-            self.endpoint.server_transactions.expire(time.monotonic())
 
     async def close(self, grace: float = SHUTDOWN_TIMEOUT) -> None:
         for server in self._listeners:
@@ -126,3 +148,10 @@ class SipServer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
         self.endpoint.close()
+
+
+async def sweep_transactions(endpoint: SipEndpoint) -> None:
+    """Forget ``endpoint``'s finished server transactions as their Timer J fires."""
+    while True:
+        await asyncio.sleep(SWEEP_INTERVAL)
+        endpoint.server_transactions.expire(time.monotonic())

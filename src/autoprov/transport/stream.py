@@ -14,8 +14,7 @@ from typing import cast
 
 from autoprov.sip import SIPError
 from autoprov.sip.connection import NEED_DATA, StreamConnection
-from autoprov.transport.endpoint import SipEndpoint
-from autoprov.transport.peer import Peer
+from autoprov.transport.peer import Peer, Receiver
 
 log = logging.getLogger("autoprov.transport")
 
@@ -31,7 +30,7 @@ class ConnectionLimits:
 class StreamProtocol(asyncio.Protocol):
     def __init__(
         self,
-        endpoint: SipEndpoint,
+        endpoint: Receiver,
         connections: set[StreamProtocol],
         limits: ConnectionLimits,
         transport_name: str,

@@ -7,8 +7,7 @@ import logging
 import sys
 from typing import cast
 
-from autoprov.transport.endpoint import SipEndpoint
-from autoprov.transport.peer import Peer
+from autoprov.transport.peer import Peer, Receiver
 
 log = logging.getLogger("autoprov.transport")
 
@@ -18,7 +17,7 @@ backpressure; the peer retransmits, and Timer F ends what cannot be answered).""
 
 
 class UdpProtocol(asyncio.DatagramProtocol):
-    def __init__(self, endpoint: SipEndpoint) -> None:
+    def __init__(self, endpoint: Receiver) -> None:
         self._endpoint = endpoint
         self._transport: asyncio.DatagramTransport | None = None
         self.dropped = 0

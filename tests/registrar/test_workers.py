@@ -161,16 +161,34 @@ async def test_sipp_registers_users_of_every_process(
         await running.service.stop()
 
 
-async def test_a_worker_that_dies_ends_the_registrar(settings: Settings, engine: Engine) -> None:
+async def start_run(settings: Settings) -> asyncio.Task[None]:
+    ready = asyncio.Event()
+    task = asyncio.create_task(run(settings, on_ready=lambda _: ready.set()))
+    await asyncio.wait_for(ready.wait(), 60)
+    return task
+
+
+def port_is_free(port: int) -> bool:
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.bind(("127.0.0.1", port))
+    except OSError:
+        return False
+    finally:
+        probe.close()
+    return True
+
+
+async def test_a_worker_that_crashes_ends_the_registrar_with_an_error(
+    settings: Settings, engine: Engine
+) -> None:
     settings = configured(
         settings,
         register_plugins=[],
         registrar_processes=PROCESSES,
         registrar_metrics_port=free_port(),
     )
-    ready = asyncio.Event()
-    task = asyncio.create_task(run(settings, on_ready=lambda _: ready.set()))
-    await asyncio.wait_for(ready.wait(), 60)
+    task = await start_run(settings)
     async with httpx.AsyncClient() as http:
         page = await http.get(f"http://127.0.0.1:{settings.registrar_metrics_port}/metrics")
     assert "autoprov_registrar_bindings 0.0" in page.text
@@ -180,6 +198,18 @@ async def test_a_worker_that_dies_ends_the_registrar(settings: Settings, engine:
     with pytest.raises(RuntimeError, match="worker process exited"):
         await asyncio.wait_for(task, 30)
     # ... and stopped whole: the port is free for the restart that follows
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    probe.bind(("127.0.0.1", settings.sip_port))
-    probe.close()
+    assert port_is_free(settings.sip_port)
+
+
+async def test_a_signal_to_every_process_is_a_clean_stop(
+    settings: Settings, engine: Engine
+) -> None:
+    """As Ctrl-C in a terminal, or a service manager that signals the whole group: the worker
+    may stop before the first process has heard of it."""
+    settings = configured(settings, register_plugins=[], registrar_processes=PROCESSES)
+    task = await start_run(settings)
+    [worker] = workers()
+    assert worker.pid is not None
+    os.kill(worker.pid, signal.SIGTERM)
+    await asyncio.wait_for(task, 30)  # returns: no error
+    assert port_is_free(settings.sip_port)

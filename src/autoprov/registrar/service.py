@@ -328,18 +328,22 @@ def _ending_with_one_of(suffixes: set[str]) -> Callable[[Binding], bool]:
 
 async def run(settings: Settings, *, on_ready: Callable[[list[str]], None] | None = None) -> None:
     """Run the registrar until cancelled (SIGTERM/SIGINT in the CLI), then stop cleanly. A
-    worker process that dies ends it too (with an error): the bindings it held are in the
-    database, and whoever supervises the registrar starts it again whole."""
+    worker process that ends ends it too: cleanly when the worker was stopped by a signal (the
+    same one, sent to every process), with an error when it crashed. The bindings a worker held
+    are in the database, and whoever supervises the registrar starts it again whole."""
     service = RegistrarService(settings)
     try:
         addresses = await service.start()
         _freeze()
         if on_ready is not None:
             on_ready(addresses)
-        if service.workers is not None:
-            await service.workers.died.wait()
-            raise RuntimeError("a registrar worker process exited")
-        await asyncio.Event().wait()
+        workers = service.workers
+        if workers is None:
+            await asyncio.Event().wait()
+        else:
+            await workers.ended.wait()
+            if workers.crashed:
+                raise RuntimeError("a registrar worker process exited")
     finally:
         await asyncio.shield(service.stop())
 

@@ -236,7 +236,9 @@ class ShardWorkers:
         self._count = count
         self._main = main
         self._processes: list[BaseProcess] = []
-        self.died = asyncio.Event()
+        self.ended = asyncio.Event()
+        """Set when a worker has ended; `crashed` tells whether it failed."""
+        self.crashed = False
 
     async def start(self, router: ShardRouter, udp: socket.socket) -> None:
         """Link every process with every other, spawn the workers and wait until each is
@@ -263,7 +265,7 @@ class ShardWorkers:
             sock.close()
         router.links = await open_links(ends[0], router.from_link)
         ready = asyncio.create_task(_all_set(router.ready.values()))
-        died = asyncio.create_task(_all_set([self.died]))
+        died = asyncio.create_task(_all_set([self.ended]))
         try:
             done, _ = await asyncio.wait(
                 {ready, died}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
@@ -275,14 +277,18 @@ class ShardWorkers:
             raise RuntimeError("a registrar worker process failed to start")
 
     def _exited(self, process: BaseProcess) -> None:
+        """A worker ended: stopped by a signal meant for the whole registrar (the terminal's
+        Ctrl-C, or a service manager signalling every process), or crashed."""
         asyncio.get_running_loop().remove_reader(process.sentinel)
-        log.error(
+        process.join()  # its sentinel is readable: it has exited, this only reaps it
+        self.crashed = process.exitcode != 0
+        (log.error if self.crashed else log.info)(
             "registrar-worker-exited name=%s pid=%s code=%s",
             process.name,
             process.pid,
             process.exitcode,
         )
-        self.died.set()
+        self.ended.set()
 
     async def stop(self) -> None:
         """SIGTERM each worker (it flushes its bindings), then wait; kill what lingers."""

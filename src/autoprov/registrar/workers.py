@@ -159,11 +159,17 @@ class ShardRouter:
         return None if aor is None else shard_of(aor, self._count)
 
     def _owner_of(self, message: Request | Response) -> int:
-        aor = aor_of(message) if isinstance(message, Request) else None
+        """`_owner` for a parsed message."""
+        if not isinstance(message, Request) or not (
+            "Authorization" in message.headers or "Proxy-Authorization" in message.headers
+        ):
+            return _ANYWHERE
+        aor = aor_of(message)
         return _ANYWHERE if aor is None else shard_of(aor, self._count)
 
     def receive_message(self, message: Request | Response, peer: Peer, channel: Channel) -> None:
-        """A stream message (first process only): REGISTERs go to their AOR's owner."""
+        """A stream message (first process only): REGISTERs with credentials go to their
+        AOR's owner."""
         owner = self._owner_of(message)
         if owner == self._index or owner == _ANYWHERE:
             self._endpoint.receive_message(message, peer, channel)

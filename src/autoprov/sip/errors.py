@@ -7,7 +7,7 @@ escaping them is a bug. A server answers a request-side error with ``status_code
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from autoprov.sip.reasons import reason_phrase
 
@@ -23,7 +23,7 @@ def excerpt(text: str, size: int = 60) -> str:
 class SIPError(Exception):
     """A message the core cannot accept. ``str(error)`` is the detail for logs."""
 
-    default_status = 400
+    default_status: ClassVar[int] = 400
 
     def __init__(self, detail: str, *, status_code: int | None = None) -> None:
         super().__init__(detail)

@@ -16,13 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autoprov.sip import grammar
-from autoprov.sip.accessors import (
-    Computed,
-    HeaderCache,
-    OptionalHeader,
-    RequiredHeader,
-    SingleHeader,
-)
+from autoprov.sip.accessors import HeaderCache, SingleHeader, computed
 from autoprov.sip.errors import ParseError
 from autoprov.sip.headers import Headers, split_values
 from autoprov.sip.uri import AbsoluteURI, SipURI
@@ -50,35 +44,60 @@ def _cseq_method_matches(message: _Message, cseq: CSeq) -> None:
         raise ParseError(f"CSeq method {cseq.method} does not match {message.method}")
 
 
+_FROM = SingleHeader("From", parse_name_addr, required=True)
+_TO = SingleHeader("To", parse_name_addr, required=True)
+_CALL_ID = SingleHeader("Call-ID", parse_call_id, required=True)
+_CSEQ = SingleHeader("CSeq", parse_cseq, _cseq_method_matches, required=True)
+_EXPIRES = SingleHeader("Expires", parse_delta_seconds)
+_MAX_FORWARDS = SingleHeader("Max-Forwards", parse_max_forwards)
+_SINGLE_VALUED: tuple[SingleHeader[Any], ...] = (
+    _FROM,
+    _TO,
+    _CALL_ID,
+    _CSEQ,
+    _MAX_FORWARDS,
+    _EXPIRES,
+)
+
+
 class _Message(HeaderCache):
     """The accessors requests and responses share."""
 
     __slots__ = ()
     body: bytes
 
-    from_ = RequiredHeader("From", parse_name_addr)
-    to = RequiredHeader("To", parse_name_addr)
-    call_id = RequiredHeader("Call-ID", parse_call_id)
-    cseq = RequiredHeader("CSeq", parse_cseq, _cseq_method_matches)
-    expires = OptionalHeader("Expires", parse_delta_seconds)
-    """The Expires header in seconds (see `parse_delta_seconds`)."""
-    max_forwards = OptionalHeader("Max-Forwards", parse_max_forwards)
-    _SINGLE_VALUED: tuple[SingleHeader[Any], ...] = (
-        from_,
-        to,
-        call_id,
-        cseq,
-        max_forwards,
-        expires,
-    )
+    @property
+    def from_(self) -> NameAddr:
+        return _FROM.value(self)
 
-    @Computed
+    @property
+    def to(self) -> NameAddr:
+        return _TO.value(self)
+
+    @property
+    def call_id(self) -> str:
+        return _CALL_ID.value(self)
+
+    @property
+    def cseq(self) -> CSeq:
+        return _CSEQ.value(self)
+
+    @property
+    def expires(self) -> int | None:
+        """The Expires header in seconds (see `parse_delta_seconds`)."""
+        return _EXPIRES.get(self)
+
+    @property
+    def max_forwards(self) -> int | None:
+        return _MAX_FORWARDS.get(self)
+
+    @property
     def via(self) -> tuple[Via, ...]:
-        return _vias(self.headers.by_key("via"))
+        return computed(self, "via", _read_vias)
 
-    @Computed
+    @property
     def _contact_list(self) -> tuple[bool, tuple[NameAddr, ...]]:
-        return _contact_list(self.headers.by_key("contact"))
+        return computed(self, "contact", _read_contact_list)
 
     @property
     def contacts(self) -> tuple[NameAddr, ...]:
@@ -90,13 +109,10 @@ class _Message(HeaderCache):
         """``Contact: *`` (remove all bindings, RFC 3261 10.2.2)."""
         return self._contact_list[0]
 
-    @Computed
+    @property
     def content_length(self) -> int | None:
         """The declared body length; two different values are an error (RFC 4475 3.3.9)."""
-        lengths = {parse_content_length(v) for v in self.headers.by_key("content-length")}
-        if len(lengths) > 1:
-            raise ParseError("Conflicting Content-Length values")
-        return lengths.pop() if lengths else None
+        return computed(self, "content-length", _read_content_length)
 
     @property
     def user_agent(self) -> str | None:
@@ -111,13 +127,13 @@ class _Message(HeaderCache):
     def www_authenticate(self) -> tuple[str, ...]:
         return tuple(self.headers.fields_of("WWW-Authenticate"))
 
-    @Computed
+    @property
     def supported(self) -> tuple[str, ...]:
-        return parse_option_tags(self.headers.get_all("Supported"))
+        return computed(self, "supported", _read_supported)
 
-    @Computed
+    @property
     def require(self) -> tuple[str, ...]:
-        return parse_option_tags(self.headers.get_all("Require"))
+        return computed(self, "require", _read_require)
 
     def validate(self) -> None:
         """Raise the `ParseError` (400) a server answers with when Via, From, To, Call-ID or
@@ -138,21 +154,21 @@ class _Message(HeaderCache):
         index = self.headers._values
         cache = self._cache
         vias = cache["via"] = _vias(index.get("via", ()))
-        cache["_contact_list"] = _contact_list(index.get("contact", ()))
+        cache["contact"] = _contact_list(index.get("contact", ()))
         complete = bool(vias)
-        for header in self._SINGLE_VALUED:
+        for header in _SINGLE_VALUED:
             values = index.get(header.key)
             if values is None:
-                complete = complete and not isinstance(header, RequiredHeader)
+                complete = complete and not header.required
             elif len(values) == 1:
-                cache[header.attr] = header.read(self, values)
+                cache[header.key] = header.read(self, values)
             else:
                 complete = False
         lengths = index.get("content-length")
         if lengths is None:
-            cache["content_length"] = None
+            cache["content-length"] = None
         elif len(lengths) == 1:
-            cache["content_length"] = parse_content_length(lengths[0])
+            cache["content-length"] = parse_content_length(lengths[0])
         else:
             complete = False  # left to the accessor, which tells agreeing from conflicting
         if "require" not in index:
@@ -162,7 +178,31 @@ class _Message(HeaderCache):
 
 
 _VALID = "_valid"
-"""Cache key: `validate` has nothing to say about this message."""
+"""Cache key: `validate` has nothing to say about this message. The values read from headers
+are kept under the headers' lower-cased names."""
+
+
+def _read_vias(message: _Message) -> tuple[Via, ...]:
+    return _vias(message.headers.by_key("via"))
+
+
+def _read_contact_list(message: _Message) -> tuple[bool, tuple[NameAddr, ...]]:
+    return _contact_list(message.headers.by_key("contact"))
+
+
+def _read_content_length(message: _Message) -> int | None:
+    lengths = {parse_content_length(v) for v in message.headers.by_key("content-length")}
+    if len(lengths) > 1:
+        raise ParseError("Conflicting Content-Length values")
+    return lengths.pop() if lengths else None
+
+
+def _read_supported(message: _Message) -> tuple[str, ...]:
+    return parse_option_tags(message.headers.get_all("Supported"))
+
+
+def _read_require(message: _Message) -> tuple[str, ...]:
+    return parse_option_tags(message.headers.get_all("Require"))
 
 
 def _vias(values: Sequence[str]) -> tuple[Via, ...]:

@@ -9,22 +9,25 @@ from __future__ import annotations
 
 import re
 
+# Pieces composed from others are annotated: mypyc, which compiles this package, does not infer
+# their type through the package's import cycle.
+
 # 25.1 basic rules
 #   alphanum  =  ALPHA / DIGIT
 #   mark      =  "-" / "_" / "." / "!" / "~" / "*" / "'" / "(" / ")"
 #   unreserved  =  alphanum / mark
 ALPHANUM = r"A-Za-z0-9"
 MARK = r"\-_.!~*'()"
-UNRESERVED = ALPHANUM + MARK
+UNRESERVED: str = ALPHANUM + MARK
 
 #   token       =  1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" )
 TOKEN_CHARS = r"A-Za-z0-9\-.!%*_+`'~"  # noqa: S105 - the RFC "token" rule, no secret
-TOKEN = rf"[{TOKEN_CHARS}]+"
+TOKEN: str = rf"[{TOKEN_CHARS}]+"
 
 #   word        =  1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" /
 #                  "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}" )
-WORD_CHARS = TOKEN_CHARS + r"()<>:\\\"/\[\]?{}"
-WORD = rf"[{WORD_CHARS}]+"
+WORD_CHARS: str = TOKEN_CHARS + r"()<>:\\\"/\[\]?{}"
+WORD: str = rf"[{WORD_CHARS}]+"
 
 #   LWS  =  [*WSP CRLF] 1*WSP ; folding is undone before values are parsed, so only WSP remains
 #   SWS  =  [LWS]
@@ -47,7 +50,7 @@ QUOTED_STRING = r'"[^"\\\r\n]*(?:\\[^\r\n][^"\\\r\n]*)*"'
 HOSTNAME = r"[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?\.?"
 IPV6_ADDRESS = r"[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*"
 IPV6_REFERENCE = rf"\[{IPV6_ADDRESS}\]"
-HOST = rf"(?:{IPV6_REFERENCE}|{HOSTNAME})"
+HOST: str = rf"(?:{IPV6_REFERENCE}|{HOSTNAME})"
 #   port  =  1*DIGIT
 PORT = r"[0-9]{1,5}"
 
@@ -58,27 +61,27 @@ PORT = r"[0-9]{1,5}"
 #   user-unreserved  =  "&" / "=" / "+" / "$" / "," / ";" / "?" / "/"
 #   password         =  *( unreserved / escaped / "&" / "=" / "+" / "$" / "," )
 BAD_ESCAPE = r"%(?![0-9A-Fa-f]{2})"
-USER_SAFE = UNRESERVED + r"&=+$,;?/"
-PASSWORD_SAFE = UNRESERVED + r"&=+$,"
-USERINFO = rf"(?P<user>[{USER_SAFE}%]+)(?::(?P<password>[{PASSWORD_SAFE}%]*))?"
+USER_SAFE: str = UNRESERVED + r"&=+$,;?/"
+PASSWORD_SAFE: str = UNRESERVED + r"&=+$,"
+USERINFO: str = rf"(?P<user>[{USER_SAFE}%]+)(?::(?P<password>[{PASSWORD_SAFE}%]*))?"
 #   other-param      =  pname [ "=" pvalue ]
 #   pname / pvalue   =  1*paramchar
 #   paramchar        =  param-unreserved / unreserved / escaped
 #   param-unreserved =  "[" / "]" / "/" / ":" / "&" / "+" / "$"
-PARAM_SAFE = UNRESERVED + r"\[\]/:&+$"
-URI_PARAMETERS = rf"(?:;[{PARAM_SAFE}%]+(?:=[{PARAM_SAFE}%]+)?)*"
+PARAM_SAFE: str = UNRESERVED + r"\[\]/:&+$"
+URI_PARAMETERS: str = rf"(?:;[{PARAM_SAFE}%]+(?:=[{PARAM_SAFE}%]+)?)*"
 #   headers          =  "?" header *( "&" header )
 #   header           =  hname "=" hvalue
 #   hname            =  1*( hnv-unreserved / unreserved / escaped )
 #   hvalue           =  *( hnv-unreserved / unreserved / escaped )
 #   hnv-unreserved   =  "[" / "]" / "/" / "?" / ":" / "+" / "$"
-HNV_SAFE = UNRESERVED + r"\[\]/?:+$"
-_HNAME = rf"[{HNV_SAFE}%]+"
-_HVALUE = rf"[{HNV_SAFE}%]*"
-URI_HEADERS = rf"{_HNAME}={_HVALUE}(?:&{_HNAME}={_HVALUE})*"
+HNV_SAFE: str = UNRESERVED + r"\[\]/?:+$"
+_HNAME: str = rf"[{HNV_SAFE}%]+"
+_HVALUE: str = rf"[{HNV_SAFE}%]*"
+URI_HEADERS: str = rf"{_HNAME}={_HVALUE}(?:&{_HNAME}={_HVALUE})*"
 
 # 19.1.1 SIP-URI after the scheme and the userinfo:  hostport uri-parameters [ headers ]
-SIP_URI_REST = (
+SIP_URI_REST: str = (
     rf"(?P<host>{HOST})(?::(?P<port>{PORT}))?"
     rf"(?P<params>{URI_PARAMETERS})(?:\?(?P<headers>{URI_HEADERS}))?"
 )
@@ -88,8 +91,8 @@ SIP_URI_REST = (
 #   uric    =  reserved / unreserved / escaped
 #   reserved  =  ";" / "/" / "?" / ":" / "@" / "&" / "=" / "+" / "$" / ","
 SCHEME = r"[A-Za-z][A-Za-z0-9+\-.]*"
-URIC = rf"[{UNRESERVED};/?:@&=+$,\[\]%]"
-ABSOLUTE_URI = rf"(?P<scheme>{SCHEME}):(?P<value>{URIC}+)"
+URIC: str = rf"[{UNRESERVED};/?:@&=+$,\[\]%]"
+ABSOLUTE_URI: str = rf"(?P<scheme>{SCHEME}):(?P<value>{URIC}+)"
 
 # 25.1 request and status lines
 #   SIP-Version    =  "SIP" "/" 1*DIGIT "." 1*DIGIT
@@ -98,17 +101,17 @@ SIP_VERSION = r"[Ss][Ii][Pp]/[0-9]+\.[0-9]+"
 STATUS_CODE = r"[1-6][0-9]{2}"
 
 # 20.8 Call-ID  =  word [ "@" word ]
-CALL_ID = rf"{WORD}(?:@{WORD})?"
+CALL_ID: str = rf"{WORD}(?:@{WORD})?"
 
 # 20.16 CSeq  =  1*DIGIT LWS Method
-CSEQ = rf"(?P<seq>[0-9]+)[ \t]+(?P<method>{TOKEN})"
+CSEQ: str = rf"(?P<seq>[0-9]+)[ \t]+(?P<method>{TOKEN})"
 
 # 20.42 Via
 #   via-parm         =  sent-protocol LWS sent-by *( SEMI via-params )
 #   sent-protocol    =  protocol-name SLASH protocol-version SLASH transport
 #   sent-by          =  host [ COLON port ]
 #   SLASH / COLON    =  SWS "/" SWS  /  SWS ":" SWS
-VIA_PARM = (
+VIA_PARM: str = (
     rf"(?P<name>{TOKEN}){SWS}/{SWS}(?P<version>{TOKEN}){SWS}/{SWS}(?P<transport>{TOKEN})"
     rf"[ \t]+(?P<host>{HOST})(?:{SWS}:{SWS}(?P<port>{PORT}))?{SWS}"
 )
@@ -119,8 +122,8 @@ FOLDING = r"[ \t]*\r?\n[ \t]+"
 
 #   generic-param  =  token [ EQUAL gen-value ] ; gen-value = token / host / quoted-string
 #   The value also admits an IPv6 address without brackets (RFC 5118 4.5 "received").
-GEN_VALUE = rf"(?:{QUOTED_STRING}|[{TOKEN_CHARS}:\[\]]+)"
-GENERIC_PARAM = rf"{SWS};{SWS}(?P<pname>{TOKEN})(?:{SWS}={SWS}(?P<pvalue>{GEN_VALUE}))?{SWS}"
+GEN_VALUE: str = rf"(?:{QUOTED_STRING}|[{TOKEN_CHARS}:\[\]]+)"
+GENERIC_PARAM: str = rf"{SWS};{SWS}(?P<pname>{TOKEN})(?:{SWS}={SWS}(?P<pvalue>{GEN_VALUE}))?{SWS}"
 
 TOKEN_RE = re.compile(TOKEN)
 QUOTED_STRING_RE = re.compile(QUOTED_STRING)

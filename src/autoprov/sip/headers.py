@@ -203,17 +203,12 @@ class Headers:
         object.__setattr__(self, "_index", None)
 
     @classmethod
-    def _trusted(cls, fields: list[tuple[str, str]]) -> Headers:
-        """Fields already checked and canonically named (copied from a parsed message)."""
-        headers = object.__new__(cls)
-        object.__setattr__(headers, "fields", tuple(fields))
-        object.__setattr__(headers, "_index", None)
-        return headers
-
-    @classmethod
-    def _from_parsed(cls, fields: list[tuple[str, str]], index: dict[str, list[str]]) -> Headers:
-        """The parser's way in: it builds the index while it reads the lines."""
-        headers = object.__new__(cls)
+    def _trusted(
+        cls, fields: list[tuple[str, str]], index: dict[str, list[str]] | None = None
+    ) -> Headers:
+        """Fields already checked and canonically named (copied from a parsed message, or
+        read by the parser, which builds the ``index`` as it reads the lines)."""
+        headers = cls()  # empty, then filled: the fields need no checking
         object.__setattr__(headers, "fields", tuple(fields))
         object.__setattr__(headers, "_index", index)
         return headers

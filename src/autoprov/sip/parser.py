@@ -103,6 +103,9 @@ def parse_message(
         # no empty line: the header section ends with the datagram (RFC 5118 4.10 archives)
         body_start = len(data)
         head_end = body_start - (2 if data.endswith(b"\r\n") else 1 if data.endswith(b"\n") else 0)
+        # blank lines only: an empty head, not one that ends before it starts (a compiled
+        # bytes slice does not forgive an end before its start)
+        head_end = max(head_end, start)
     else:
         raise ParseError("Header section is not terminated by an empty line")
     head = parse_head(data[start:head_end], limits)
@@ -178,7 +181,7 @@ def parse_head(head: bytes | bytearray, limits: Limits) -> Head:
             values.append(value)
     if not lines[0]:
         raise ParseError("Empty start line")
-    return Head(lines[0], Headers._from_parsed(fields, index))
+    return Head(lines[0], Headers._trusted(fields, index))
 
 
 def _field_name(name: str, colon: str) -> tuple[str, str]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
+import functools
 import multiprocessing
 import signal
-from collections.abc import Collection, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Callable, Collection, Coroutine
+from typing import Any, TypeVar, cast
 
 import uvloop
 
@@ -38,3 +41,20 @@ async def until_signalled(
         loop.add_reader(parent.sentinel, task.cancel)
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
+    library = ctypes.CDLL(name) if name else None
+    trim = getattr(library, "malloc_trim", None)  # glibc's; other C libraries lack it
+    return cast("Callable[[int], int] | None", trim)
+
+
+def release_free_memory() -> None:
+    """Hand the memory the C allocator holds free back to the system (glibc's
+    ``malloc_trim``; elsewhere nothing). Python frees large objects with ``free``, which keeps
+    the pages for reuse: after a burst of work the process would stay at its peak size."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)

@@ -14,7 +14,9 @@ import os
 import socket
 import ssl
 import time
+from collections.abc import Callable
 
+from autoprov.runtime import release_free_memory
 from autoprov.transport.endpoint import SipEndpoint
 from autoprov.transport.peer import Receiver
 from autoprov.transport.stream import ConnectionLimits, StreamProtocol
@@ -25,6 +27,8 @@ log = logging.getLogger("autoprov.transport")
 SWEEP_INTERVAL = 0.5
 """How often finished server transactions are forgotten (Timer J granularity)."""
 SHUTDOWN_TIMEOUT = 5.0
+TRIM_EVERY = 10_000
+"""Ended transactions (some 5 MB of answers) worth handing memory back for."""
 UDP_RECEIVE_BUFFER = 4 * 1024 * 1024
 ANY_PORT_ATTEMPTS = 5
 
@@ -150,8 +154,22 @@ class SipServer:
         self.endpoint.close()
 
 
-async def sweep_transactions(endpoint: SipEndpoint) -> None:
-    """Forget ``endpoint``'s finished server transactions as their Timer J fires."""
+async def sweep_transactions(
+    endpoint: SipEndpoint, clock: Callable[[], float] = time.monotonic
+) -> None:
+    """Forget ``endpoint``'s finished server transactions as their Timer J fires.
+
+    After a burst, the answers they held are freed but the C allocator keeps the memory. While
+    the transactions alive decline (under half their peak since the last time), the memory is
+    handed back after each `TRIM_EVERY` that end; not in a steady flow, where it would only be
+    taken again."""
+    transactions = endpoint.server_transactions
+    peak = ended = 0
     while True:
         await asyncio.sleep(SWEEP_INTERVAL)
-        endpoint.server_transactions.expire(time.monotonic())
+        peak = max(peak, len(transactions))
+        ended += transactions.expire(clock())
+        alive = len(transactions)
+        if ended >= TRIM_EVERY and alive < peak // 2:
+            release_free_memory()
+            peak, ended = alive, 0

@@ -5,13 +5,10 @@ counters added up, and a worker's death ending the registrar rather than leaving
 from __future__ import annotations
 
 import asyncio
-import csv
 import multiprocessing
 import os
-import shutil
 import signal
 import socket
-import sys
 from pathlib import Path
 
 import httpx
@@ -23,11 +20,11 @@ from autoprov.config import Settings
 from autoprov.registrar.service import run
 from autoprov.registrar.sharding import shard_of
 from autoprov.storage.models import Binding as BindingRow
-from tests.helpers import free_port, require_tool
+from tests.helpers import free_port
 from tests.registrar.conftest import add_users, start_registrar
 from tests.registrar.processes import configured, eventually
 from tests.registrar.sipclient import digest_authorization
-from tests.registrar.test_clients import SIPP_DIR, run_tool
+from tests.registrar.test_clients import sipp_registers
 from tests.registrar.test_registrar import expires_of
 
 PROCESSES = 2
@@ -130,28 +127,13 @@ async def _true(value: bool) -> bool:
 async def test_sipp_registers_users_of_every_process(
     settings: Settings, engine: Engine, tmp_path: Path, transport: str
 ) -> None:
-    sipp = require_tool("sipp")
     count = 600
     add_users(engine, {f"user{i:06d}": f"pass{i:06d}" for i in range(1, count + 1)})
     running = await start_registrar(
         settings, engine, register_plugins=[], registrar_processes=PROCESSES
     )
     try:
-        users = tmp_path / "users.csv"
-        code, output = await run_tool(sys.executable, str(SIPP_DIR / "make_users.py"), str(count))
-        users.write_text(output)
-        shutil.copy(SIPP_DIR / "register_digest.xml", tmp_path)
-        stats = tmp_path / "stats.csv"
-        code, output = await run_tool(
-            sipp, "-sf", str(tmp_path / "register_digest.xml"), "-inf", str(users),
-            f"127.0.0.1:{running.address[1]}", "-i", "127.0.0.1", "-t", transport,
-            "-r", "300", "-m", str(count), "-l", "1000", "-nostdin", "-timeout", "60s",
-            "-trace_stat", "-stf", str(stats), "-fd", "60",
-        )  # fmt: skip
-        with stats.open() as handle:
-            last = list(csv.DictReader(handle, delimiter=";"))[-1]
-        assert (last["SuccessfulCall(C)"], last["FailedCall(C)"]) == (str(count), "0"), output
-        assert code == 0
+        assert await sipp_registers(tmp_path, running.address, count, transport) == count
         here = len(running.service.location)
         # the first process answered for its share only, the worker for the rest
         assert here == sum(shard_of(f"user{i:06d}", PROCESSES) == 0 for i in range(1, count + 1))

@@ -103,20 +103,8 @@ def _row(binding: Binding) -> tuple[Any, ...]:
     )
 
 
-_LOADED = (
-    "aor",
-    "contact",
-    "expires_at",
-    "call_id",
-    "cseq",
-    "q",
-    "instance",
-    "source",
-    "transport",
-    "user_agent",
-    "display_name",
-    "updated_at",
-)
+_LOADED = tuple(name for name in _COLUMNS if name != "source_host")
+"""What `load_bindings` reads (``source_host`` is ``source`` without the port)."""
 _LOAD_BATCH = 2000
 
 

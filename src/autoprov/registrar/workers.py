@@ -153,6 +153,8 @@ class ShardRouter:
 
     def _owner(self, data: bytes) -> int | None:
         """Who answers a datagram: a process index, `_ANYWHERE`, or None: parse it."""
+        if data[:1] in (b"\r", b"\n"):
+            return None  # keep-alive line ends before the start line: the parser skips them
         if not data.startswith(b"REGISTER") or not carries_credentials(data):
             return _ANYWHERE
         aor = aor_hint(data)

@@ -140,6 +140,8 @@ class RegistrarService:
         settings = self.settings
         if self.shard.count > 1:
             self.router = ShardRouter(endpoint, self.shard)
+            self.workers = ShardWorkers(settings, self.shard.count, run_worker)
+            await self.workers.link(self.router)
         self.server = SipServer(endpoint, receiver=self.router)
         context = tls_context(settings)
         await self.server.start(
@@ -148,9 +150,8 @@ class RegistrarService:
             tls_port=settings.sip_tls_port if context is not None else None,
             ssl_context=context,
         )
-        if self.router is not None:
+        if self.router is not None and self.workers is not None:
             self.router.udp = self.server.datagram_channel
-            self.workers = ShardWorkers(settings, self.shard.count, run_worker)
             await self.workers.start(self.router, self.server.datagram_socket())
         self._run_background()
         if settings.registrar_metrics_port:

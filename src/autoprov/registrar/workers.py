@@ -62,11 +62,8 @@ WorkerMain = Callable[[Settings, Shard, Links, socket.socket], None]
 class FrameLink(asyncio.Protocol):
     """One end of a link: length-prefixed frames each way."""
 
-    def __init__(
-        self, on_frame: Callable[[bytes], None], on_lost: Callable[[], None] | None = None
-    ) -> None:
+    def __init__(self, on_frame: Callable[[bytes], None]) -> None:
         self._on_frame = on_frame
-        self._on_lost = on_lost
         self._transport: asyncio.Transport | None = None
         self._buffer = bytearray()
 
@@ -75,8 +72,6 @@ class FrameLink(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
-        if self._on_lost is not None:
-            self._on_lost()
 
     def data_received(self, data: bytes) -> None:
         buffer = self._buffer
@@ -237,41 +232,47 @@ class _StreamReply:
 
 
 class ShardWorkers:
-    """The worker processes of one registrar, from start to stop (in the first process)."""
+    """The worker processes of one registrar, from start to stop (in the first process).
+
+    The links come first (`link`), before the first process listens, so that a request for
+    a worker's AOR always has a way to it; the workers themselves (`start`) need the UDP
+    socket, so they come after. Requests for their AORs wait in the links meanwhile."""
 
     def __init__(self, settings: Settings, count: int, main: WorkerMain) -> None:
         self._settings = settings
         self._count = count
         self._main = main
+        self._ends: list[Links] = [{} for _ in range(count)]
+        for one, other in itertools.combinations(range(count), 2):
+            self._ends[one][other], self._ends[other][one] = socket.socketpair(
+                socket.AF_UNIX, socket.SOCK_STREAM
+            )
         self._processes: list[BaseProcess] = []
         self.ended = asyncio.Event()
         """Set when a worker has ended; `crashed` tells whether it failed."""
         self.crashed = False
 
+    async def link(self, router: ShardRouter) -> None:
+        """Open the first process's ends of the links into ``router``."""
+        router.links = await open_links(self._ends[0], router.from_link)
+
     async def start(self, router: ShardRouter, udp: socket.socket) -> None:
-        """Link every process with every other, spawn the workers and wait until each is
-        ready. Until then, requests for their AORs wait in the links."""
-        count = self._count
-        ends: list[Links] = [{} for _ in range(count)]
-        for one, other in itertools.combinations(range(count), 2):
-            ends[one][other], ends[other][one] = socket.socketpair(
-                socket.AF_UNIX, socket.SOCK_STREAM
-            )
+        """Spawn the workers, each linked to every other process and reading ``udp``, and
+        wait until each is ready."""
         context = multiprocessing.get_context("spawn")
         loop = asyncio.get_running_loop()
-        for index in range(1, count):
+        for index in range(1, self._count):
             process = context.Process(
                 target=self._main,
-                args=(self._settings, Shard(index, count), ends[index], udp),
+                args=(self._settings, Shard(index, self._count), self._ends[index], udp),
                 name=f"autoprov-registrar-{index}",
                 daemon=True,
             )
             process.start()
             self._processes.append(process)
             loop.add_reader(process.sentinel, self._exited, process)
-        for sock in itertools.chain([udp], *(links.values() for links in ends[1:])):
+        for sock in itertools.chain([udp], *(links.values() for links in self._ends[1:])):
             sock.close()
-        router.links = await open_links(ends[0], router.from_link)
         ready = asyncio.create_task(_all_set(router.ready.values()))
         died = asyncio.create_task(_all_set([self.ended]))
         try:

@@ -226,13 +226,21 @@ def test_nonce_count_replay_is_rejected() -> None:
 
 
 def test_nonce_count_memory_is_bounded() -> None:
-    keeper = NonceKeeper(SECRET, ttl=300, max_tracked=2)
-    first, second, third = (keeper.make(1000.0) for _ in range(3))
-    assert keeper.accept_nc(first, 1) and keeper.accept_nc(second, 1)
-    assert keeper.accept_nc(first, 2)  # first is now the most recently used
-    assert keeper.accept_nc(third, 1)  # pushes out second
-    assert not keeper.accept_nc(first, 2)
-    assert keeper.accept_nc(second, 1)  # forgotten: the price of the bound
+    keeper = NonceKeeper(SECRET, ttl=300, max_tracked=4)
+    nonces = [keeper.make(1000.0) for _ in range(5)]
+    for nonce in nonces[:2]:
+        assert keeper.accept_nc(nonce, 1)
+    # a full generation (max_tracked / 2) becomes the previous one, still remembered
+    assert not keeper.accept_nc(nonces[0], 1)
+    assert keeper.accept_nc(nonces[0], 2)  # used again: in the current generation
+    assert keeper.accept_nc(nonces[2], 1)  # the current one is full: nonces[1] goes
+    assert not keeper.accept_nc(nonces[0], 2)
+    assert not keeper.accept_nc(nonces[2], 1)
+    assert keeper.accept_nc(nonces[1], 1)  # forgotten: the price of the bound
+    # the max_tracked / 2 most recently used are always remembered
+    for nonce in nonces[3:]:
+        assert keeper.accept_nc(nonce, 1)
+    assert not keeper.accept_nc(nonces[4], 1) and not keeper.accept_nc(nonces[3], 1)
 
 
 def test_short_secret_is_refused() -> None:

@@ -20,7 +20,6 @@ import hmac
 import os
 import re
 import secrets
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -326,10 +325,15 @@ class NonceKeeper:
 
     A nonce is base64url(timestamp, salt, MAC(secret, timestamp + salt)), the MAC being keyed
     BLAKE2b with a 16-byte digest (RFC 7693: a MAC in itself, and computed natively, where
-    HMAC-SHA256 goes through OpenSSL at several times the cost per call). The
-    nonce-count memory keeps the highest ``nc`` seen per nonce for the ``max_tracked`` most
-    recently used nonces; a nonce pushed out of it can be replayed until it goes stale, which
-    bounds memory at the price of that window.
+    HMAC-SHA256 goes through OpenSSL at several times the cost per call).
+
+    The nonce-count memory keeps the highest ``nc`` seen per nonce, for at least the
+    ``max_tracked / 2`` most recently used nonces and at most ``max_tracked``: two plain dicts,
+    the current one and the one before, which the current one replaces when it is full. A
+    nonce pushed out can be replayed until it goes stale, which bounds memory at the price of
+    that window. A nonce is remembered by its hash, a number a third the size of its text: two
+    nonces in memory sharing a 64-bit hash would only make the second's first use look like a
+    replay, answered with a new challenge.
     """
 
     def __init__(self, secret: bytes, ttl: float, *, max_tracked: int = 100_000) -> None:
@@ -338,8 +342,9 @@ class NonceKeeper:
         # BLAKE2b takes keys up to 64 bytes: a longer secret is hashed down to that
         self._key = secret if len(secret) <= 64 else hashlib.blake2b(secret).digest()
         self.ttl = ttl
-        self._max_tracked = max_tracked
-        self._counts: OrderedDict[str, int] = OrderedDict()
+        self._generation = max(1, max_tracked // 2)
+        self._counts: dict[int, int] = {}
+        self._previous: dict[int, int] = {}
 
     def _mac(self, stamp_and_salt: bytes) -> bytes:
         return hashlib.blake2b(stamp_and_salt, key=self._key, digest_size=16).digest()
@@ -365,11 +370,13 @@ class NonceKeeper:
             if not _NC.fullmatch(nc):
                 return False
             nc = int(nc, 16)
-        counts = self._counts
-        if nc <= counts.get(nonce, 0):
+        counts, key = self._counts, hash(nonce)
+        last = counts.get(key)
+        if last is None:
+            last = self._previous.get(key, 0)
+        if nc <= last:
             return False
-        counts[nonce] = nc
-        counts.move_to_end(nonce)
-        if len(counts) > self._max_tracked:
-            counts.popitem(last=False)
+        counts[key] = nc
+        if len(counts) >= self._generation:
+            self._previous, self._counts = counts, {}
         return True

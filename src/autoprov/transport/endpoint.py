@@ -54,7 +54,7 @@ class SipEndpoint:
         try:
             message.validate()
             key = transaction_key(message)
-            if transactions.retransmit(key, channel, peer.transport):
+            if transactions.retransmit(key, channel, peer):
                 return
             response = self._handler.handle_request(message, peer.transport, peer.host, peer.port)
         except SIPError as error:

@@ -51,49 +51,78 @@ def transaction_key(request: Request) -> TransactionKey:
     )
 
 
-Completed = tuple[bytes, str, int]
-"""The response sent, and the host and port it went to."""
+class _Bucket:
+    """The transactions whose Timer J fires at ``due``: their keys, and their answers end to
+    end in one buffer."""
+
+    __slots__ = ("answers", "due", "keys", "number")
+
+    def __init__(self, number: int, due: float) -> None:
+        self.number = number
+        self.due = due
+        self.keys: list[TransactionKey] = []
+        self.answers = bytearray()
+
+
+_OFFSET_BITS = 32
+_LENGTH_BITS = 16
+"""Where an answer lies, packed in one number: bucket, offset in its buffer, length (a UDP
+datagram is under 64 KiB, a quarter second's answers under 4 GiB)."""
 
 
 class ServerTransactions:
     def __init__(self) -> None:
-        self._completed: dict[TransactionKey, Completed] = {}
-        self._deadlines: deque[tuple[float, list[TransactionKey]]] = deque()
+        self._completed: dict[TransactionKey, int] = {}
+        self._buckets: deque[_Bucket] = deque()
+        self._numbered = 0
 
     def __len__(self) -> int:
         return len(self._completed)
 
-    def retransmit(self, key: TransactionKey, channel: Channel, transport: str) -> bool:
-        """Answer a retransmitted request again, on whatever channel it came, when it belongs
-        to a completed transaction (see `transaction_key`)."""
-        completed = self._completed.get(key)
-        if completed is None:
+    def retransmit(self, key: TransactionKey, channel: Channel, peer: Peer) -> bool:
+        """Answer a retransmitted request again, to whoever sent it, when it belongs to a
+        completed transaction (see `transaction_key`)."""
+        where = self._completed.get(key)
+        if where is None:
             return False
-        response, host, port = completed
-        channel.send(response, Peer(transport, host, port))
+        length = where & ((1 << _LENGTH_BITS) - 1)
+        offset = (where >> _LENGTH_BITS) & ((1 << _OFFSET_BITS) - 1)
+        number = where >> (_LENGTH_BITS + _OFFSET_BITS)
+        buckets = self._buckets
+        answers = buckets[number - buckets[0].number].answers
+        channel.send(bytes(answers[offset : offset + length]), peer)
         return True
 
     def answered(self, key: TransactionKey, peer: Peer, response: bytes) -> None:
         if peer.transport in RELIABLE:
             return  # Timer J is zero: the transaction ends as it answers
-        self._completed[key] = (response, peer.host, peer.port)
         due = math.ceil((time.monotonic() + TIMER_J) / BUCKET) * BUCKET
-        deadlines = self._deadlines
-        if deadlines and deadlines[-1][0] == due:
-            deadlines[-1][1].append(key)
+        buckets = self._buckets
+        if buckets and buckets[-1].due == due:
+            bucket = buckets[-1]
         else:
-            deadlines.append((due, [key]))
+            bucket = _Bucket(self._numbered, due)
+            self._numbered += 1
+            buckets.append(bucket)
+        answers = bucket.answers
+        where = (bucket.number << _OFFSET_BITS | len(answers)) << _LENGTH_BITS | len(response)
+        answers += response
+        bucket.keys.append(key)
+        self._completed[key] = where
 
     def expire(self, now: float) -> int:
         """Forget the transactions whose Timer J fired."""
-        deadlines, completed = self._deadlines, self._completed
+        buckets, completed = self._buckets, self._completed
         ended = 0
-        while deadlines and deadlines[0][0] <= now:
-            for key in deadlines.popleft()[1]:
+        while buckets and buckets[0].due <= now:
+            for key in buckets.popleft().keys:
                 if completed.pop(key, None) is not None:
                     ended += 1
+        if ended and not completed:
+            # a dict keeps its largest table: after a burst, start again from an empty one
+            self._completed = {}
         return ended
 
     def clear(self) -> None:
         self._completed.clear()
-        self._deadlines.clear()
+        self._buckets.clear()

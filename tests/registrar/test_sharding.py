@@ -83,6 +83,12 @@ def test_a_to_in_the_body_is_not_read() -> None:
         + b"\r\nTo: <sip:evil@h>\r\n\r\n  "
     )
     assert aor_hint(data) is None
+    # the header section ends where the parser ends it: here, bare LF line ends and an empty
+    # line, then a To in CRLF form that is already body
+    bare = register("<sip:1001@pbx.example.com>").replace(b"\r\n", b"\n")
+    bare = bare.replace(b"Content-Length: 0\n", b"") + b"\r\nTo: <sip:evil@h>\r\n"
+    assert parsed_aor(bare) == "1001"
+    assert aor_hint(bare) in ("1001", None)
 
 
 DISPLAY = st.sampled_from(["", '"1001" ', '"a\\"b" ', "Bob ", '"<sip:x@y>" ', "sip ", '""'])

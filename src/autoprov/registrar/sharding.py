@@ -4,13 +4,13 @@
 With several registrar processes, each AOR belongs to exactly one of them, which holds its
 bindings, its transactions and its nonce-counts. Ownership is a stable hash of the AOR (the To
 URI's user part, as `Registrar` reads it), the same in every process and across restarts.
-Only a REGISTER with credentials needs the owner; one without gets a challenge, from anyone.
+Every REGISTER goes to its AOR's owner, so that its retransmissions meet the transaction that
+answered it.
 
-Both questions are asked of every datagram, by the process that read it, so both must cost
-far less than parsing it. `carries_credentials` errs on the side of yes. `aor_hint` reads the
-AOR straight from the bytes when the To header has its everyday form, and gives up (None) on
-anything else: the caller then parses the message. Giving up is always safe; a hint that
-differed from what the parser reads would not be.
+The question is asked of every datagram, by the process that read it, so it must cost far
+less than parsing it. `aor_hint` reads the AOR straight from the bytes when the To header has
+its everyday form, and gives up (None) on anything else: the caller then parses the message.
+Giving up is always safe; a hint that differed from what the parser reads would not be.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import zlib
 from dataclasses import dataclass
 
 from autoprov.sip import ParseError, Request, SipURI
+from autoprov.sip.parser import find_blank_line
 
 # "\r\nTo:" or "\r\nt:" (any case), an optional display name (a quoted string without
 # escapes, or plain words), then a sip/sips URI whose user part has no escape, parameter or
@@ -29,8 +30,6 @@ _TO_USER = re.compile(
     rb"<?[Ss][Ii][Pp][Ss]?:([^@:;?<>%\s\"]+)@"
 )
 _REGISTER = b"REGISTER "
-# Authorization or Proxy-Authorization, any case, anywhere: when in doubt, the owner answers
-_CREDENTIALS = re.compile(rb"authorization", re.IGNORECASE)
 
 
 def shard_of(aor: str, shards: int) -> int:
@@ -43,17 +42,12 @@ def aor_hint(datagram: bytes) -> str | None:
     in a form only the parser should read)."""
     if not datagram.startswith(_REGISTER):
         return None
-    end = datagram.find(b"\r\n\r\n")
-    match = _TO_USER.search(datagram, 0, len(datagram) if end < 0 else end + 2)
+    # only the header section, where the parser sees it end (a bare LF ends lines too)
+    found = find_blank_line(datagram, 0)
+    match = _TO_USER.search(datagram, 0, len(datagram) if found is None else found[0])
     if match is None:
         return None
     return match[1].decode("utf-8", "surrogateescape")
-
-
-def carries_credentials(datagram: bytes) -> bool:
-    """Whether a datagram may carry credentials: False only when it certainly has none (then a
-    REGISTER gets a challenge, which needs no state, and any process may send it)."""
-    return _CREDENTIALS.search(datagram) is not None
 
 
 def aor_of(request: Request) -> str | None:

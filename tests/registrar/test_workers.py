@@ -76,10 +76,14 @@ async def test_a_worker_holds_its_aors_and_answers_for_them(
         assert (await first.register(local_user, local_password)).status == 200
         assert len(location.bindings(local_user, 0)) == 1
 
-        # whichever process reads it, a retransmission with credentials reaches the owner,
-        # whose transaction answers it again, byte for byte, without a second registration
-        challenge = await first.send(first.register_bytes(user, contact=one))
+        # whichever process reads it, a retransmission reaches the owner, whose transaction
+        # answers it again, byte for byte: a challenge (8 tries: each process reads about
+        # half), and below an answer to credentials, without a second registration
+        unauthenticated = first.register_bytes(user, contact=one)
+        challenge = await first.send(unauthenticated)
         assert challenge.status == 401
+        for _ in range(8):
+            assert (await first.send(unauthenticated)).raw == challenge.raw
 
         def answered(nc: int) -> bytes:
             """The REGISTER answering the challenge, with this nonce-count."""

@@ -3,11 +3,11 @@
 With ``AUTOPROV_REGISTRAR_PROCESSES`` above one, each address of record belongs to one process
 (`autoprov.registrar.sharding`), which holds its bindings, its transactions and the
 nonce-counts of its users. Every process reads the one UDP socket, as Kamailio's UDP children
-do, and answers what needs no state on the spot: requests other than REGISTER, and REGISTERs
-without credentials, which only get a challenge (a stateless answer, as RFC 3261 8.2.7 allows
-for challenges). A REGISTER with credentials for an AOR another process owns is passed to it,
-as it arrived, over a Unix socket pair; the owner answers from the same socket. So about a
-quarter of the datagrams cross to another process with two of them, none with one.
+do, and answers requests other than REGISTER on the spot. A REGISTER for an AOR another
+process owns is passed to it, as it arrived, over a Unix socket pair; the owner answers from
+the same socket. So every request of a phone meets the same server transaction, and a
+retransmitted REGISTER gets the same bytes again, a challenge as well as a 200. About half the
+REGISTERs cross to another process with two of them, none with one.
 
 Only the first process accepts TCP and TLS connections: it passes a stream's REGISTERs to
 their owners, which send the answers back for it to write on the connection.
@@ -38,7 +38,7 @@ from multiprocessing.process import BaseProcess
 from typing import cast
 
 from autoprov.config import Settings
-from autoprov.registrar.sharding import Shard, aor_hint, aor_of, carries_credentials, shard_of
+from autoprov.registrar.sharding import Shard, aor_hint, aor_of, shard_of
 from autoprov.sip import Request, Response, SIPError, parse_message, serialize
 from autoprov.transport.endpoint import SipEndpoint
 from autoprov.transport.peer import Channel, Peer
@@ -150,23 +150,18 @@ class ShardRouter:
         """Who answers a datagram: a process index, `_ANYWHERE`, or None: parse it."""
         if data[:1] in (b"\r", b"\n"):
             return None  # keep-alive line ends before the start line: the parser skips them
-        if not data.startswith(b"REGISTER") or not carries_credentials(data):
+        if not data.startswith(b"REGISTER"):
             return _ANYWHERE
         aor = aor_hint(data)
         return None if aor is None else shard_of(aor, self._count)
 
     def _owner_of(self, message: Request | Response) -> int:
         """`_owner` for a parsed message."""
-        if not isinstance(message, Request) or not (
-            "Authorization" in message.headers or "Proxy-Authorization" in message.headers
-        ):
-            return _ANYWHERE
-        aor = aor_of(message)
+        aor = aor_of(message) if isinstance(message, Request) else None
         return _ANYWHERE if aor is None else shard_of(aor, self._count)
 
     def receive_message(self, message: Request | Response, peer: Peer, channel: Channel) -> None:
-        """A stream message (first process only): REGISTERs with credentials go to their
-        AOR's owner."""
+        """A stream message (first process only): REGISTERs go to their AOR's owner."""
         owner = self._owner_of(message)
         if owner == self._index or owner == _ANYWHERE:
             self._endpoint.receive_message(message, peer, channel)

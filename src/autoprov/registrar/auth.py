@@ -51,10 +51,15 @@ class Verdict(Enum):
     THROTTLED = "throttled"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class AuthResult:
     verdict: Verdict
-    username: str = ""
+    username: str
+
+    # explicit, so that mypyc compiles it (see `autoprov.sip.events.Request`)
+    def __init__(self, verdict: Verdict, username: str = "") -> None:
+        object.__setattr__(self, "verdict", verdict)
+        object.__setattr__(self, "username", username)
 
 
 _THROTTLED = AuthResult(Verdict.THROTTLED)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from autoprov.registrar.journal import BindingJournal
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Binding:
     """One registered contact. Treated as immutable: a refresh stores a new object, so a
     plugin or the write-behind reading it from another thread never sees it half-changed."""
@@ -39,6 +39,37 @@ class Binding:
     user_agent: str
     display_name: str
     updated_at: float
+
+    # explicit, so that mypyc compiles it: the __init__ `dataclass` writes stays interpreted
+    def __init__(
+        self,
+        aor: str,
+        contact: str,
+        expires_at: float,
+        call_id: str,
+        cseq: int,
+        q: float | None,
+        instance: str | None,
+        source_host: str,
+        source_port: int,
+        transport: str,
+        user_agent: str,
+        display_name: str,
+        updated_at: float,
+    ) -> None:
+        self.aor = aor
+        self.contact = contact
+        self.expires_at = expires_at
+        self.call_id = call_id
+        self.cseq = cseq
+        self.q = q
+        self.instance = instance
+        self.source_host = source_host
+        self.source_port = source_port
+        self.transport = transport
+        self.user_agent = user_agent
+        self.display_name = display_name
+        self.updated_at = updated_at
 
     @property
     def key(self) -> str:

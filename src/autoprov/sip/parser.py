@@ -48,12 +48,17 @@ _SIP_VERSION = re.compile(grammar.SIP_VERSION)
 _STATUS_CODE = re.compile(grammar.STATUS_CODE)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Head:
     """A start line and a header section, before the body is known."""
 
     start_line: str
     headers: Headers
+
+    # explicit, so that mypyc compiles it (see `autoprov.sip.events.Request`)
+    def __init__(self, start_line: str, headers: Headers) -> None:
+        object.__setattr__(self, "start_line", start_line)
+        object.__setattr__(self, "headers", headers)
 
     @property
     def is_request(self) -> bool:

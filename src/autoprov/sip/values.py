@@ -44,13 +44,21 @@ def _number(digits: str) -> int:
     return MAX_SEQ + 1 if len(significant) > 10 else int(significant or "0")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class NameAddr:
     """From, To and Contact values: an optional display name, a URI and header parameters."""
 
     display_name: str | None
     uri: SipURI | AbsoluteURI
-    params: Params = ()
+    params: Params
+
+    # explicit, so that mypyc compiles it (see `Via`)
+    def __init__(
+        self, display_name: str | None, uri: SipURI | AbsoluteURI, params: Params = ()
+    ) -> None:
+        object.__setattr__(self, "display_name", display_name)
+        object.__setattr__(self, "uri", uri)
+        object.__setattr__(self, "params", params)
 
     def param(self, name: str) -> str | None:
         return find_param(self.params, name)
@@ -94,7 +102,7 @@ class NameAddr:
         return f"{display}<{self.uri}>{format_params(self.params)}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Via:
     """One Via value (RFC 3261 20.42): who sent the request and where to answer."""
 
@@ -104,7 +112,18 @@ class Via:
     """Upper case: ``UDP``, ``TCP``, ``TLS``, ``SCTP``, ``WS``..."""
     host: str
     port: int | None
-    params: Params = ()
+    params: Params
+
+    # explicit, so that mypyc compiles it: the __init__ `dataclass` writes stays interpreted
+    # (twenty times slower), and these are made for every message
+    def __init__(
+        self, protocol: str, transport: str, host: str, port: int | None, params: Params = ()
+    ) -> None:
+        object.__setattr__(self, "protocol", protocol)
+        object.__setattr__(self, "transport", transport)
+        object.__setattr__(self, "host", host)
+        object.__setattr__(self, "port", port)
+        object.__setattr__(self, "params", params)
 
     def param(self, name: str) -> str | None:
         return find_param(self.params, name)
@@ -140,10 +159,15 @@ class Via:
         return f"{self.protocol}/{self.transport} {self.sent_by}{format_params(self.params)}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class CSeq:
     seq: int
     method: str
+
+    # explicit, so that mypyc compiles it (see `Via`)
+    def __init__(self, seq: int, method: str) -> None:
+        object.__setattr__(self, "seq", seq)
+        object.__setattr__(self, "method", method)
 
     def __str__(self) -> str:
         return f"{self.seq} {self.method}"

@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import Final
 
 from autoprov.logs import quote
 from autoprov.registrar.credentials import CredentialCache
@@ -34,13 +35,13 @@ from autoprov.sip.digest import verify as verify_response
 
 log = logging.getLogger("autoprov.registrar")
 
-ALGORITHMS = ("MD5", "SHA-256")
+ALGORITHMS: Final = ("MD5", "SHA-256")
 """Offered by default in this order: MD5 first, because many phones (and SIPp) answer the
 first challenge they see and know no other; clients that prefer SHA-256 pick it from the
 second header. Some clients fail on any challenge they cannot answer: offer only MD5 to them."""
 
 
-_NONCE_MARK = "\x00"
+_NONCE_MARK: Final = "\x00"
 
 
 class Verdict(Enum):
@@ -62,8 +63,8 @@ class AuthResult:
         object.__setattr__(self, "username", username)
 
 
-_THROTTLED = AuthResult(Verdict.THROTTLED)
-_CHALLENGE = AuthResult(Verdict.CHALLENGE)
+_THROTTLED: Final = AuthResult(Verdict.THROTTLED)
+_CHALLENGE: Final = AuthResult(Verdict.CHALLENGE)
 
 
 class Authenticator:

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from email.utils import formatdate
+from typing import Final
 
 from autoprov.logs import quote
 from autoprov.registrar.auth import Authenticator, Verdict
@@ -34,7 +35,7 @@ from autoprov.sip.params import quote_string
 
 log = logging.getLogger("autoprov.registrar")
 
-ALLOW = "REGISTER, OPTIONS"
+ALLOW: Final = "REGISTER, OPTIONS"
 
 Header = tuple[str, str]
 RegisteredHook = Callable[[Request, Sequence[Binding]], None]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from typing import Final
 
 from autoprov.sip import grammar
 from autoprov.sip.errors import SIPError
@@ -17,12 +18,12 @@ from autoprov.sip.reasons import reason_phrase
 from autoprov.sip.uri import AbsoluteURI, SipURI, parse_uri
 from autoprov.sip.values import NameAddr, Via, parse_name_addr, parse_via
 
-MAGIC_COOKIE = "z9hG4bK"
+MAGIC_COOKIE: Final = "z9hG4bK"
 """RFC 3261 8.1.1.7: branches that start with it were made unique by an RFC 3261 sender."""
 
-_TOKEN = grammar.TOKEN_RE
+_TOKEN: Final = grammar.TOKEN_RE
 # RFC 3261 8.2.6.2: copied from the request (the first field of each, as received)
-_ECHOED = (("From", "from"), ("To", "to"), ("Call-ID", "call-id"), ("CSeq", "cseq"))
+_ECHOED: Final = (("From", "from"), ("To", "to"), ("Call-ID", "call-id"), ("CSeq", "cseq"))
 
 
 def new_branch() -> str:

@@ -23,37 +23,38 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Final
 
 from autoprov.sip import grammar
 from autoprov.sip.errors import ParseError, excerpt
 from autoprov.sip.params import quote_string, unquote_string
 from autoprov.sip.uri import AbsoluteURI, SipURI, parse_uri
 
-_HASHES: dict[str, Callable[[bytes], hashlib._Hash]] = {
+_HASHES: Final[dict[str, Callable[[bytes], hashlib._Hash]]] = {
     "MD5": hashlib.md5,
     "SHA-256": hashlib.sha256,
 }
-ALGORITHMS = ("MD5", "MD5-sess", "SHA-256", "SHA-256-sess")
+ALGORITHMS: Final = ("MD5", "MD5-sess", "SHA-256", "SHA-256-sess")
 
 #   auth-param = token "=" ( token / quoted-string ), separated by commas (RFC 7235 2.1)
-_AUTH_PARAM_TEXT = (
+_AUTH_PARAM_TEXT: Final = (
     rf"[ \t]*({grammar.TOKEN})[ \t]*=[ \t]*({grammar.QUOTED_STRING}|[^\s,\"]+)[ \t]*(?:,|$)"
 )
-_AUTH_PARAM = re.compile(_AUTH_PARAM_TEXT)
+_AUTH_PARAM: Final = re.compile(_AUTH_PARAM_TEXT)
 # The whole list, each parameter matched where the previous one ended and never revisited
 # (atomic, possessive): exactly the left-to-right reading `findall` then does in one call.
-_AUTH_PARAMS = re.compile(rf"(?>{_AUTH_PARAM_TEXT})*+[ \t,]*")
+_AUTH_PARAMS: Final = re.compile(rf"(?>{_AUTH_PARAM_TEXT})*+[ \t,]*")
 # The usual spelling (no whitespace around "=" and ",", no quoted-pair), read in one call:
 # `re.split` returns the text before each parameter, then its name, quoted value and plain
 # value; the text before each is empty when the parameters follow one another. Anything else
 # takes the general reading above, which gives the same result for this spelling.
-_COMPACT_PARAM = re.compile(rf'({grammar.TOKEN})=(?:"([^"\\\r\n]*)"|([^\s,"]+))(?:,|$)')
-_NC = re.compile(r"[0-9A-Fa-f]{8}")
+_COMPACT_PARAM: Final = re.compile(rf'({grammar.TOKEN})=(?:"([^"\\\r\n]*)"|([^\s,"]+))(?:,|$)')
+_NC: Final = re.compile(r"[0-9A-Fa-f]{8}")
 # base64url of 8 + 8 + 16 bytes (timestamp, salt, MAC), unpadded. The last
 # character carries 2 unused bits, which must be zero: only the canonical spelling is
 # accepted, so one nonce has one string (the nonce-count memory is keyed by it).
-_NONCE = re.compile(r"[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]")
-_CLOCK_SKEW = 5.0
+_NONCE: Final = re.compile(r"[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]")
+_CLOCK_SKEW: Final = 5.0
 """Seconds a nonce's timestamp may lie ahead of ``now`` (processes sharing the secret)."""
 
 

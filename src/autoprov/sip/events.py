@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from autoprov.sip import grammar
 from autoprov.sip.accessors import HeaderCache, SingleHeader, computed
@@ -35,7 +35,7 @@ from autoprov.sip.values import (
     parse_via,
 )
 
-_TOKEN = re.compile(grammar.TOKEN)
+_TOKEN: Final = re.compile(grammar.TOKEN)
 
 
 def _cseq_method_matches(message: _Message, cseq: CSeq) -> None:
@@ -44,13 +44,13 @@ def _cseq_method_matches(message: _Message, cseq: CSeq) -> None:
         raise ParseError(f"CSeq method {cseq.method} does not match {message.method}")
 
 
-_FROM = SingleHeader("From", parse_name_addr, required=True)
-_TO = SingleHeader("To", parse_name_addr, required=True)
-_CALL_ID = SingleHeader("Call-ID", parse_call_id, required=True)
-_CSEQ = SingleHeader("CSeq", parse_cseq, _cseq_method_matches, required=True)
-_EXPIRES = SingleHeader("Expires", parse_delta_seconds)
-_MAX_FORWARDS = SingleHeader("Max-Forwards", parse_max_forwards)
-_SINGLE_VALUED: tuple[SingleHeader[Any], ...] = (
+_FROM: Final = SingleHeader("From", parse_name_addr, required=True)
+_TO: Final = SingleHeader("To", parse_name_addr, required=True)
+_CALL_ID: Final = SingleHeader("Call-ID", parse_call_id, required=True)
+_CSEQ: Final = SingleHeader("CSeq", parse_cseq, _cseq_method_matches, required=True)
+_EXPIRES: Final = SingleHeader("Expires", parse_delta_seconds)
+_MAX_FORWARDS: Final = SingleHeader("Max-Forwards", parse_max_forwards)
+_SINGLE_VALUED: Final[tuple[SingleHeader[Any], ...]] = (
     _FROM,
     _TO,
     _CALL_ID,
@@ -177,7 +177,7 @@ class _Message(HeaderCache):
             cache[_VALID] = True
 
 
-_VALID = "_valid"
+_VALID: Final = "_valid"
 """Cache key: `validate` has nothing to say about this message. The values read from headers
 are kept under the headers' lower-cased names."""
 
@@ -219,7 +219,7 @@ def _contact_list(values: Sequence[str]) -> tuple[bool, tuple[NameAddr, ...]]:
     return True, ()
 
 
-_NO_HEADERS = Headers()
+_NO_HEADERS: Final = Headers()
 
 
 @dataclass(frozen=True, slots=True, init=False)

@@ -13,11 +13,12 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Final
 
 from autoprov.sip import grammar
 
 # RFC 3261 7.3.3 and the IANA "Header Fields" registry's compact forms.
-COMPACT_FORMS = {
+COMPACT_FORMS: Final = {
     "a": "Accept-Contact",
     "b": "Referred-By",
     "c": "Content-Type",
@@ -40,7 +41,7 @@ COMPACT_FORMS = {
     "y": "Identity",
 }
 
-_CANONICAL_NAMES = (
+_CANONICAL_NAMES: Final = (
     "Accept",
     "Accept-Encoding",
     "Accept-Language",
@@ -81,12 +82,12 @@ _CANONICAL_NAMES = (
 )
 
 # lower-case received name -> (canonical spelling, lookup key)
-_KNOWN: dict[str, tuple[str, str]] = {
+_KNOWN: Final[dict[str, tuple[str, str]]] = {
     name.lower(): (name, name.lower()) for name in _CANONICAL_NAMES
 }
 _KNOWN.update({short: (full, full.lower()) for short, full in COMPACT_FORMS.items()})
 
-SPELLINGS: dict[str, tuple[str, str]] = {
+SPELLINGS: Final[dict[str, tuple[str, str]]] = {
     spelling: known
     for lowered, known in _KNOWN.items()
     for spelling in (lowered, lowered.upper(), known[0])
@@ -94,7 +95,7 @@ SPELLINGS: dict[str, tuple[str, str]] = {
 """Exact received spellings of known names (``Via``, ``v``, ``VIA``...), for the parser's
 fast path; anything else goes through `canonical_name`."""
 
-LIST_HEADERS = frozenset(
+LIST_HEADERS: Final = frozenset(
     name.lower()
     for name in (
         "Accept",
@@ -124,7 +125,7 @@ LIST_HEADERS = frozenset(
     )
 )
 
-_TOKEN = re.compile(grammar.TOKEN)
+_TOKEN: Final = re.compile(grammar.TOKEN)
 
 
 def canonical_name(name: str) -> tuple[str, str]:
@@ -137,7 +138,7 @@ def canonical_name(name: str) -> tuple[str, str]:
 
 # One list item: plain text, quoted strings (possibly unterminated: the item parser will
 # complain) and <...> runs, up to the next comma outside them.
-_LIST_ITEM = re.compile(r'(?:[^,"<]+|"[^"\\]*(?:\\.[^"\\]*)*"?|<[^>]*>?)*', re.DOTALL)
+_LIST_ITEM: Final = re.compile(r'(?:[^,"<]+|"[^"\\]*(?:\\.[^"\\]*)*"?|<[^>]*>?)*', re.DOTALL)
 
 
 def split_list(value: str) -> list[str]:

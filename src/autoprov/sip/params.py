@@ -4,6 +4,7 @@ generic-param), kept as ordered tuples with lower-cased names and unquoted value
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from autoprov.sip import grammar
 from autoprov.sip.errors import ParseError, excerpt
@@ -11,16 +12,16 @@ from autoprov.sip.errors import ParseError, excerpt
 Params = tuple[tuple[str, str | None], ...]
 """``(name, value)`` pairs; the value is ``None`` for a flag such as ``;lr`` or ``;rport``."""
 
-_GENERIC_PARAM = re.compile(grammar.GENERIC_PARAM)
+_GENERIC_PARAM: Final = re.compile(grammar.GENERIC_PARAM)
 # a whole run of parameters without quoted strings: checked at once, then split
-_PLAIN_PARAMS = re.compile(
+_PLAIN_PARAMS: Final = re.compile(
     rf"(?:[ \t]*;[ \t]*{grammar.TOKEN}(?:[ \t]*=[ \t]*[{grammar.TOKEN_CHARS}:\[\]]+)?)*[ \t]*"
 )
-_PLAIN_VALUE = re.compile(rf"[{grammar.TOKEN_CHARS}:\[\]]+")
-_PLAIN_PARAM = re.compile(
+_PLAIN_VALUE: Final = re.compile(rf"[{grammar.TOKEN_CHARS}:\[\]]+")
+_PLAIN_PARAM: Final = re.compile(
     rf";[ \t]*({grammar.TOKEN})(?:[ \t]*=[ \t]*([{grammar.TOKEN_CHARS}:\[\]]+))?"
 )
-_QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
+_QUOTED_PAIR: Final = re.compile(r"\\(.)", re.DOTALL)
 
 
 def find_param(params: Params, name: str) -> str | None:

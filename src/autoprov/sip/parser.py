@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Final
 
 from autoprov.sip import grammar
 from autoprov.sip.errors import (
@@ -40,12 +41,12 @@ class Limits:
     max_body_size: int = 65536
 
 
-DEFAULT_LIMITS = Limits()
+DEFAULT_LIMITS: Final = Limits()
 
-_FOLDING = re.compile(grammar.FOLDING)
-_TOKEN = re.compile(grammar.TOKEN)
-_SIP_VERSION = re.compile(grammar.SIP_VERSION)
-_STATUS_CODE = re.compile(grammar.STATUS_CODE)
+_FOLDING: Final = re.compile(grammar.FOLDING)
+_TOKEN: Final = re.compile(grammar.TOKEN)
+_SIP_VERSION: Final = re.compile(grammar.SIP_VERSION)
+_STATUS_CODE: Final = re.compile(grammar.STATUS_CODE)
 
 
 @dataclass(frozen=True, slots=True, init=False)

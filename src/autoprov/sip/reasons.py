@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-REASON_PHRASES: dict[int, str] = {
+from typing import Final
+
+REASON_PHRASES: Final[dict[int, str]] = {
     100: "Trying",
     180: "Ringing",
     181: "Call Is Being Forwarded",
@@ -58,7 +60,7 @@ REASON_PHRASES: dict[int, str] = {
     606: "Not Acceptable",
 }
 
-_CLASS_PHRASES = {
+_CLASS_PHRASES: Final = {
     1: "Provisional",
     2: "Success",
     3: "Redirection",

@@ -10,22 +10,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Final
 from urllib.parse import quote, unquote
 
 from autoprov.sip import grammar
 from autoprov.sip.errors import ParseError, excerpt
 from autoprov.sip.params import Params, find_param, has_param
 
-_SIP_REST = re.compile(grammar.SIP_URI_REST)
-_USERINFO = re.compile(grammar.USERINFO)
-_ABSOLUTE = re.compile(grammar.ABSOLUTE_URI)
-_BAD_ESCAPE = re.compile(grammar.BAD_ESCAPE)
+_SIP_REST: Final = re.compile(grammar.SIP_URI_REST)
+_USERINFO: Final = re.compile(grammar.USERINFO)
+_ABSOLUTE: Final = re.compile(grammar.ABSOLUTE_URI)
+_BAD_ESCAPE: Final = re.compile(grammar.BAD_ESCAPE)
 
 # Characters that need no escape in each component (grammar.*_SAFE without regex escapes).
-_USER_SAFE = "-_.!~*'()&=+$,;?/"
-_PASSWORD_SAFE = "-_.!~*'()&=+$,"  # noqa: S105 - a character set, no secret
-_PARAM_SAFE = "-_.!~*'()[]/:&+$"
-_HNV_SAFE = "-_.!~*'()[]/?:+$"
+_USER_SAFE: Final = "-_.!~*'()&=+$,;?/"
+_PASSWORD_SAFE: Final = "-_.!~*'()&=+$,"  # noqa: S105 - a character set, no secret
+_PARAM_SAFE: Final = "-_.!~*'()[]/:&+$"
+_HNV_SAFE: Final = "-_.!~*'()[]/?:+$"
 
 
 def _unescape(text: str) -> str:
@@ -126,7 +127,7 @@ class AbsoluteURI:
         return f"{self.scheme}:{self.value}"
 
 
-URI = SipURI | AbsoluteURI
+URI: Final = SipURI | AbsoluteURI
 
 
 @lru_cache(maxsize=4096)

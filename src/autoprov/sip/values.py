@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
 
 from autoprov.sip import grammar
 from autoprov.sip.errors import ParseError, excerpt
@@ -23,19 +24,19 @@ from autoprov.sip.params import (
 )
 from autoprov.sip.uri import AbsoluteURI, SipURI, parse_uri
 
-MAX_SEQ = 2**32 - 1
+MAX_SEQ: Final = 2**32 - 1
 """RFC 3261 8.1.1.5: a CSeq number (and a delta-seconds value) fits in 32 bits."""
-MALFORMED_EXPIRES = 3600
+MALFORMED_EXPIRES: Final = 3600
 
-_TOKEN = re.compile(grammar.TOKEN)
-_DISPLAY_TOKENS = re.compile(rf"{grammar.TOKEN}(?:[ \t]+{grammar.TOKEN})*")
-_QUOTED = re.compile(grammar.QUOTED_STRING)
-_VIA = re.compile(grammar.VIA_PARM)
-_CSEQ = re.compile(grammar.CSEQ)
-_CALL_ID = re.compile(grammar.CALL_ID)
-_DIGITS = re.compile(r"[0-9]+")
+_TOKEN: Final = re.compile(grammar.TOKEN)
+_DISPLAY_TOKENS: Final = re.compile(rf"{grammar.TOKEN}(?:[ \t]+{grammar.TOKEN})*")
+_QUOTED: Final = re.compile(grammar.QUOTED_STRING)
+_VIA: Final = re.compile(grammar.VIA_PARM)
+_CSEQ: Final = re.compile(grammar.CSEQ)
+_CALL_ID: Final = re.compile(grammar.CALL_ID)
+_DIGITS: Final = re.compile(r"[0-9]+")
 # RFC 3261 25.1  qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
-_QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")
+_QVALUE: Final = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")
 
 
 def _number(digits: str) -> int:

@@ -18,14 +18,15 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
+from typing import Final
 
 from autoprov.sip import MAGIC_COOKIE, Request
 from autoprov.transport.peer import Channel, Peer
 
-T1 = 0.5
-TIMER_J = 64 * T1
-RELIABLE = frozenset({"tcp", "tls"})
-BUCKET = 0.25
+T1: Final = 0.5
+TIMER_J: Final = 64 * T1
+RELIABLE: Final = frozenset({"tcp", "tls"})
+BUCKET: Final = 0.25
 """Deadlines are rounded up to this (seconds): one queue entry per bucket, not per request."""
 
 TransactionKey = str
@@ -64,8 +65,8 @@ class _Bucket:
         self.answers = bytearray()
 
 
-_OFFSET_BITS = 32
-_LENGTH_BITS = 16
+_OFFSET_BITS: Final = 32
+_LENGTH_BITS: Final = 16
 """Where an answer lies, packed in one number: bucket, offset in its buffer, length (a UDP
 datagram is under 64 KiB, a quarter second's answers under 4 GiB)."""
 

@@ -49,6 +49,14 @@ def test_a_retransmission_is_answered_where_it_came_from() -> None:
     assert len(sent.items) == 1
 
 
+def test_an_answer_no_datagram_can_carry_is_not_kept() -> None:
+    transactions = ServerTransactions()
+    transactions.answered("big", PHONE, b"x" * 65536)
+    transactions.answered("small", PHONE, answer(1))
+    assert not transactions.retransmit("big", Sent(), PHONE)
+    assert transactions.retransmit("small", Sent(), PHONE)
+
+
 def test_reliable_transports_keep_nothing() -> None:
     transactions = ServerTransactions()
     transactions.answered("key", Peer("tcp", "192.0.2.10", 5060), answer(1))

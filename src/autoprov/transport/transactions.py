@@ -8,9 +8,11 @@ buckets, swept by the server about twice a second, holds the deadlines, with no 
 per transaction.
 
 At thousands of requests a second, Timer J keeps a few hundred thousand transactions alive.
-Each is kept as one key string and a tuple of bytes, string and number, which the garbage
-collector stops tracking, so that they do not lengthen its passes; and as few objects as
-that, because the memory they take at the peak of a burst stays with the process.
+Each is its key string and one number: where its answer lies in its bucket's buffer, which
+holds the bucket's answers end to end and is freed whole when the bucket's Timer J fires.
+Answers kept as objects of their own would be scattered among the bindings made meanwhile,
+and the holes they left at the end of a burst would stay with the process. A retransmission
+is answered to whoever sent it.
 """
 
 from __future__ import annotations
@@ -97,6 +99,8 @@ class ServerTransactions:
     def answered(self, key: TransactionKey, peer: Peer, response: bytes) -> None:
         if peer.transport in RELIABLE:
             return  # Timer J is zero: the transaction ends as it answers
+        if len(response) >> _LENGTH_BITS:
+            return  # larger than any datagram: it could not be sent, nor can it be again
         due = math.ceil((time.monotonic() + TIMER_J) / BUCKET) * BUCKET
         buckets = self._buckets
         if buckets and buckets[-1].due == due:

@@ -3,6 +3,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autoprov.sip import ParseError, parse_uri
 from autoprov.sip.digest import (
@@ -10,6 +12,8 @@ from autoprov.sip.digest import (
     DigestCredentials,
     NonceKeeper,
     NonceState,
+    _compact_params,
+    _general_params,
     challenge,
     parse_authorization,
     parse_challenge,
@@ -129,6 +133,45 @@ def test_malformed_compact_credentials(value: str) -> None:
         parse_authorization(value)
 
 
+# Parameter lists in the everyday spelling, half of them with one character put somewhere
+# that may make them another spelling (blanks around "=" or ",", a quoted-pair, a comma too
+# many) or no valid one at all.
+_VALUE = st.one_of(
+    st.text(alphabet="ab ,=\u00e9", max_size=6).map(lambda text: f'"{text}"'),
+    st.text(alphabet="ab0-", min_size=1, max_size=5),
+)
+
+
+@st.composite
+def _param_lists(draw: st.DrawFn) -> str:
+    names = st.sampled_from(["username", "USERNAME", "Realm", "nc", "x-y", "opaque"])
+    text = ""
+    for name in draw(st.lists(names, max_size=5, unique_by=str.lower)):
+        if text:
+            text += draw(st.sampled_from([",", ", ", ",\t"]))
+        text += f"{name}={draw(_VALUE)}"
+    if draw(st.booleans()):
+        where = draw(st.integers(0, len(text)))
+        odd = draw(st.sampled_from([" ", "\t", '"', "\\", ",", "=", "\r", "\u00e9", "\x0b"]))
+        text = text[:where] + odd + text[where:]
+    return text
+
+
+@settings(max_examples=500, deadline=None)
+@given(_param_lists())
+def test_the_fast_reading_agrees_with_the_general_one(text: str) -> None:
+    compact = _compact_params(text)
+    if compact is not None:
+        assert compact == _general_params(text)
+
+
+def test_the_fast_reading_takes_the_everyday_spellings() -> None:
+    for separator in (",", ", "):
+        text = separator.join(RFC2617.removeprefix("Digest ").split(", "))
+        assert _compact_params(text) == _general_params(text)
+        assert _compact_params(text) is not None
+
+
 def test_challenge_text_and_parse() -> None:
     value = challenge("pbx.example.com", "n1", "SHA-256", stale=True, opaque="o")
     assert value == (
@@ -197,6 +240,14 @@ def test_nonce_lifecycle() -> None:
     assert keeper.check(nonce, 1301.0) is NonceState.STALE
     assert keeper.check(nonce, 900.0) is NonceState.INVALID  # issued in the future
     assert NonceKeeper(SECRET[::-1], ttl=300).check(nonce, 1000.0) is NonceState.INVALID
+
+
+def test_nonces_of_one_second_are_all_different() -> None:
+    # the salts come from the OS in blocks: past the end of one, the next is read
+    keeper = NonceKeeper(SECRET, ttl=300)
+    nonces = {keeper.make(1000.0) for _ in range(2000)}
+    assert len(nonces) == 2000
+    assert all(keeper.check(nonce, 1000.0) is NonceState.VALID for nonce in nonces)
 
 
 @pytest.mark.parametrize("mutation", ["flip", "short", "junk", "empty", "last"])

@@ -14,7 +14,7 @@ helps with the last one.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -44,11 +44,12 @@ _AUTH_PARAM: Final = re.compile(_AUTH_PARAM_TEXT)
 # The whole list, each parameter matched where the previous one ended and never revisited
 # (atomic, possessive): exactly the left-to-right reading `findall` then does in one call.
 _AUTH_PARAMS: Final = re.compile(rf"(?>{_AUTH_PARAM_TEXT})*+[ \t,]*")
-# The usual spelling (no whitespace around "=" and ",", no quoted-pair), read in one call:
-# `re.split` returns the text before each parameter, then its name, quoted value and plain
-# value; the text before each is empty when the parameters follow one another. Anything else
-# takes the general reading above, which gives the same result for this spelling.
-_COMPACT_PARAM: Final = re.compile(rf'({grammar.TOKEN})=(?:"([^"\\\r\n]*)"|([^\s,"]+))(?:,|$)')
+_TOKEN: Final = re.compile(grammar.TOKEN)
+_KNOWN_PARAMS: Final = "username realm nonce uri response algorithm qop nc cnonce opaque stale"
+_PARAM_KEYS: Final = {
+    spelling: name for name in _KNOWN_PARAMS.split() for spelling in (name, name.upper())
+}
+"""The parameter names clients send, as they spell them: known tokens, no check needed."""
 _NC: Final = re.compile(r"[0-9A-Fa-f]{8}")
 # base64url of 8 + 8 + 16 bytes (timestamp, salt, MAC), unpadded. The last
 # character carries 2 unused bits, which must be zero: only the canonical spelling is
@@ -56,6 +57,10 @@ _NC: Final = re.compile(r"[0-9A-Fa-f]{8}")
 _NONCE: Final = re.compile(r"[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]")
 _CLOCK_SKEW: Final = 5.0
 """Seconds a nonce's timestamp may lie ahead of ``now`` (processes sharing the secret)."""
+_SALT: Final = 8
+_SALTS_PER_READ: Final = 512
+"""Salts read from the OS at once: one system call per challenge was a tenth of the
+registrar's system calls."""
 
 
 class NonceState(Enum):
@@ -124,26 +129,73 @@ def _auth_params(value: str) -> tuple[str, dict[str, str]] | None:
     scheme, _, rest = value.strip(" \t").partition(" ")
     if scheme.lower() != "digest":
         return None
-    parts = _COMPACT_PARAM.split(rest)
-    if not any(parts[0::4]):
-        names = parts[1::4]
-        params = {
-            name.lower(): plain if quoted is None else quoted
-            for name, quoted, plain in zip(names, parts[2::4], parts[3::4], strict=True)
-        }
-    else:
-        if not _AUTH_PARAMS.fullmatch(rest):
-            raise ParseError(f"Malformed Digest parameters in {excerpt(rest, 30)}")
-        pairs = _AUTH_PARAM.findall(rest)
-        names = [name for name, _ in pairs]
-        params = {
-            name.lower(): unquote_string(raw) if raw.startswith('"') else raw for name, raw in pairs
-        }
+    params = _compact_params(rest)
+    return scheme, _general_params(rest) if params is None else params
+
+
+def _general_params(rest: str) -> dict[str, str]:
+    """The parameters in any spelling RFC 7235 allows (blanks around ``=`` and ``,``,
+    quoted-pairs, empty list items)."""
+    if not _AUTH_PARAMS.fullmatch(rest):
+        raise ParseError(f"Malformed Digest parameters in {excerpt(rest, 30)}")
+    pairs = _AUTH_PARAM.findall(rest)
+    names = [name for name, _ in pairs]
+    params = {
+        name.lower(): unquote_string(raw) if raw.startswith('"') else raw for name, raw in pairs
+    }
     if len(params) < len(names):
         lowered = [name.lower() for name in names]
         twice = next(name for name in lowered if lowered.count(name) > 1)
         raise ParseError(f"Digest parameter {twice} given twice")
-    return scheme, params
+    return params
+
+
+def _compact_params(rest: str) -> dict[str, str] | None:
+    """The parameters in their everyday spelling, read with plain string searches: ``name=``
+    and a quoted value without quoted-pairs or a plain ASCII value, separated by a comma and
+    optional blanks, each name once. None for anything else, which `_general_params` then
+    reads (and gives the same result for this spelling)."""
+    params: dict[str, str] = {}
+    pos, end = 0, len(rest)
+    while True:
+        equals = rest.find("=", pos)
+        if equals <= pos:
+            return None
+        name = rest[pos:equals]
+        key = _PARAM_KEYS.get(name)
+        if key is None:
+            if not _TOKEN.fullmatch(name):
+                return None
+            key = name.lower()
+        if rest.startswith('"', equals + 1):
+            close = rest.find('"', equals + 2)
+            if close < 0:
+                return None
+            value = rest[equals + 2 : close]
+            if "\\" in value or "\r" in value or "\n" in value:
+                return None
+            pos = close + 1
+        else:
+            comma = rest.find(",", equals + 1)
+            pos = end if comma < 0 else comma
+            value = rest[equals + 1 : pos]
+            # [^\s,"]+ of the general reading, for ASCII (other text goes that way)
+            if not (value and value.isascii() and value.isprintable()):
+                return None
+            if " " in value or '"' in value:
+                return None
+        if key in params:
+            return None
+        params[key] = value
+        if pos == end:
+            return params
+        if rest[pos] != ",":
+            return None
+        pos += 1
+        while pos < end and rest[pos] in " \t":
+            pos += 1
+        if pos == end:
+            return None
 
 
 def _required(params: dict[str, str], name: str) -> str:
@@ -343,8 +395,18 @@ def uri_matches(
     return realm is not None and host == realm.lower()
 
 
+# base64url through binascii directly: the `base64` module's wrappers are plain Python
+_TO_URLSAFE: Final = bytes.maketrans(b"+/", b"-_")
+_FROM_URLSAFE: Final = str.maketrans("-_", "+/")
+
+
 def _encode(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    return binascii.b2a_base64(raw, newline=False).translate(_TO_URLSAFE).decode().rstrip("=")
+
+
+def _decode(text: str) -> bytes:
+    """base64url without its padding (``text`` already checked against `_NONCE`)."""
+    return binascii.a2b_base64((text + "=").translate(_FROM_URLSAFE))
 
 
 class NonceKeeper:
@@ -372,18 +434,24 @@ class NonceKeeper:
         self._generation = max(1, max_tracked // 2)
         self._counts: dict[int, int] = {}
         self._previous: dict[int, int] = {}
+        self._salts = b""
+        self._next_salt = 0
 
     def _mac(self, stamp_and_salt: bytes) -> bytes:
         return hashlib.blake2b(stamp_and_salt, key=self._key, digest_size=16).digest()
 
     def make(self, now: float) -> str:
-        stamp_and_salt = int(now).to_bytes(8, "big") + os.urandom(8)  # what secrets uses
+        start = self._next_salt
+        if start >= len(self._salts):
+            self._salts, start = os.urandom(_SALT * _SALTS_PER_READ), 0  # what secrets uses
+        self._next_salt = start + _SALT
+        stamp_and_salt = int(now).to_bytes(8, "big") + self._salts[start : start + _SALT]
         return _encode(stamp_and_salt + self._mac(stamp_and_salt))
 
     def check(self, nonce: str, now: float) -> NonceState:
         if not _NONCE.fullmatch(nonce):
             return NonceState.INVALID
-        raw = base64.urlsafe_b64decode(nonce + "=")
+        raw = _decode(nonce)
         if not hmac.compare_digest(self._mac(raw[:16]), raw[16:]):
             return NonceState.INVALID
         issued = int.from_bytes(raw[:8], "big")

@@ -66,6 +66,7 @@ class FrameLink(asyncio.Protocol):
         self._on_frame = on_frame
         self._transport: asyncio.Transport | None = None
         self._buffer = bytearray()
+        self._outgoing: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
@@ -88,12 +89,24 @@ class FrameLink(asyncio.Protocol):
         del buffer[:start]
 
     def send(self, frame: bytes) -> None:
+        """Queue a frame; the frames of one turn of the event loop leave in one write (one
+        read of the socket often forwards several datagrams)."""
+        if self._transport is None:
+            return
+        outgoing = self._outgoing
+        if not outgoing:
+            asyncio.get_running_loop().call_soon(self._flush)
+        outgoing += (len(frame).to_bytes(_LENGTH, "big"), frame)
+
+    def _flush(self) -> None:
         # the transport buffers what the socket cannot take yet: a busy peer delays, never loses
-        if self._transport is not None:
-            self._transport.write(len(frame).to_bytes(_LENGTH, "big") + frame)
+        if self._transport is not None and self._outgoing:
+            self._transport.write(b"".join(self._outgoing))
+        self._outgoing.clear()
 
     def close(self) -> None:
         if self._transport is not None:
+            self._flush()
             self._transport.close()
 
 

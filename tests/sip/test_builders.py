@@ -21,7 +21,7 @@ from autoprov.sip import (
     serialize,
     stamp_via,
 )
-from tests.sip.messages import REGISTER, with_header
+from tests.sip.messages import REGISTER, with_header, without_header
 
 
 def request(data: bytes = REGISTER) -> Request:
@@ -73,6 +73,26 @@ def test_stamp_via() -> None:
     assert (
         str(stamped) == "SIP/2.0/UDP 192.0.2.1:5060;rport=4000;branch=z9hG4bK1;received=192.0.2.1"
     )
+
+
+@pytest.mark.parametrize(
+    "via",
+    [
+        "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1;rport",  # added to the text as received
+        "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1",
+        "SIP/2.0/UDP phone.example.com;branch=z9hG4bK1",
+        "SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bK1",  # written anew
+        "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1;RPORT",
+        "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1;rport=7",
+        "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1;received=198.51.100.1;rport",
+        "sip/2.0/udp 192.0.2.1 ; branch=z9hG4bK1",
+    ],
+)
+@pytest.mark.parametrize("source", [("192.0.2.1", 5060), ("203.0.113.7", 61000), ("::1", 9)])
+def test_the_answered_via_is_the_stamped_via(via: str, source: tuple[str, int]) -> None:
+    incoming = request(with_header(without_header(REGISTER, b"Via"), f"Via: {via}".encode()))
+    answered = make_response(incoming, 200, source=source).via[0]
+    assert answered == stamp_via(parse_via(via), *source)
 
 
 def test_invalid_to_tag_is_refused() -> None:

@@ -106,7 +106,7 @@ def _echoed(
 ) -> list[tuple[str, str]]:
     fields = [("Via", value) for value in split_values(headers.by_key("via"))]
     if source is not None and vias:
-        fields[0] = ("Via", str(stamp_via(vias[0], *source)))
+        fields[0] = ("Via", _stamped_text(fields[0][1], vias[0], *source))
     for name, key in _ECHOED:
         values = headers.by_key(key)
         if not values:
@@ -118,6 +118,17 @@ def _echoed(
             value = f"{value};tag={to_tag}"
         fields.append((name, value))
     return fields
+
+
+def _stamped_text(text: str, via: Via, host: str, port: int) -> str:
+    """`stamp_via` as text: the parameters added to the Via as received when it allows (the
+    usual ``...;rport`` at the end, no ``received`` yet), rather than the Via written anew."""
+    if via.received is None:
+        if not via.has_param("rport"):
+            return text if host == via.host else f"{text};received={host}"
+        if via.rport is None and text.endswith(";rport"):
+            return f"{text}={port};received={host}"
+    return str(stamp_via(via, host, port))
 
 
 def stamp_via(via: Via, host: str, port: int) -> Via:

@@ -8,7 +8,7 @@ again. Escapes that do not decode as UTF-8 survive as surrogates and round-trip 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Final
 from urllib.parse import quote, unquote
@@ -57,6 +57,9 @@ class SipURI:
     params: Params
     """URI parameters, names lower-cased, values unescaped; ``None`` for a bare flag."""
     headers: tuple[tuple[str, str], ...]
+    _text: str | None = field(init=False, repr=False, compare=False)
+    """`str` of this URI once asked: parsed URIs are cached and shared (`parse_uri`), so a
+    server writes the same few (its phones' contacts) over and over."""
 
     # explicit, so that mypyc compiles it: the __init__ `dataclass` writes stays interpreted
     # (twenty times slower), and URIs are made for every message
@@ -77,6 +80,7 @@ class SipURI:
         object.__setattr__(self, "port", port)
         object.__setattr__(self, "params", params)
         object.__setattr__(self, "headers", headers)
+        object.__setattr__(self, "_text", None)
 
     def param(self, name: str) -> str | None:
         """The value of a URI parameter (``None`` when absent or a bare flag like ``lr``)."""
@@ -90,13 +94,15 @@ class SipURI:
         return self.host if self.port is None else f"{self.host}:{self.port}"
 
     def __str__(self) -> str:
-        return _sip_uri_text(self)
+        text = self._text
+        if text is None:
+            text = _sip_uri_text(self)
+            object.__setattr__(self, "_text", text)
+        return text
 
 
-@lru_cache(maxsize=4096)
 def _sip_uri_text(uri: SipURI) -> str:
-    """The text of a SIP URI, components escaped again. Cached: parsed URIs are cached and
-    shared, so a server writes the same few (its own, its phones' contacts) over and over."""
+    """The text of a SIP URI, components escaped again."""
     parts = [uri.scheme, ":"]
     if uri.user is not None:
         parts.append(_escape(uri.user, _USER_SAFE))

@@ -17,6 +17,12 @@ def test_token_has_the_rfc_characters() -> None:
         assert not full(grammar.TOKEN, bad)
 
 
+def test_token_set_is_the_token_characters() -> None:
+    for code in range(0x180):
+        assert (chr(code) in grammar.TOKEN_SET) == full(grammar.TOKEN, chr(code)), hex(code)
+    assert len(set(grammar.TOKEN_SET)) == len(grammar.TOKEN_SET)
+
+
 def test_quoted_string_takes_quoted_pairs() -> None:
     assert full(grammar.QUOTED_STRING, r'"a \" b \\"')
     assert full(grammar.QUOTED_STRING, '"\u00e9t\u00e9"')

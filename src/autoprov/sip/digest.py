@@ -397,7 +397,7 @@ def uri_matches(
 
 # base64url through binascii directly: the `base64` module's wrappers are plain Python
 _TO_URLSAFE: Final = bytes.maketrans(b"+/", b"-_")
-_FROM_URLSAFE: Final = str.maketrans("-_", "+/")
+_FROM_URLSAFE: Final = bytes.maketrans(b"-_", b"+/")
 
 
 def _encode(raw: bytes) -> str:
@@ -405,8 +405,9 @@ def _encode(raw: bytes) -> str:
 
 
 def _decode(text: str) -> bytes:
-    """base64url without its padding (``text`` already checked against `_NONCE`)."""
-    return binascii.a2b_base64((text + "=").translate(_FROM_URLSAFE))
+    """base64url without its padding (``text`` already checked against `_NONCE`), translated
+    as bytes: `str.translate` maps one character at a time through a dict."""
+    return binascii.a2b_base64((text + "=").encode().translate(_FROM_URLSAFE))
 
 
 class NonceKeeper:

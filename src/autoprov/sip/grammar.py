@@ -8,6 +8,7 @@ liberal than the grammar (bare LF line ends, a three-colon IPv6 reference) the p
 from __future__ import annotations
 
 import re
+import string
 
 # Pieces composed from others are annotated: mypyc, which compiles this package, does not infer
 # their type through the package's import cycle.
@@ -23,6 +24,8 @@ UNRESERVED: str = ALPHANUM + MARK
 #   token       =  1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" )
 TOKEN_CHARS = r"A-Za-z0-9\-.!%*_+`'~"  # noqa: S105 - the RFC "token" rule, no secret
 TOKEN: str = rf"[{TOKEN_CHARS}]+"
+TOKEN_SET: str = string.ascii_letters + string.digits + "-.!%*_+`'~"
+"""The same characters one by one, for ``not text.strip(TOKEN_SET)``: all of them tokens."""
 
 #   word        =  1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" /
 #                  "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}" )

@@ -13,14 +13,8 @@ Params = tuple[tuple[str, str | None], ...]
 """``(name, value)`` pairs; the value is ``None`` for a flag such as ``;lr`` or ``;rport``."""
 
 _GENERIC_PARAM: Final = re.compile(grammar.GENERIC_PARAM)
-# a whole run of parameters without quoted strings: checked at once, then split
-_PLAIN_PARAMS: Final = re.compile(
-    rf"(?:[ \t]*;[ \t]*{grammar.TOKEN}(?:[ \t]*=[ \t]*[{grammar.TOKEN_CHARS}:\[\]]+)?)*[ \t]*"
-)
 _PLAIN_VALUE: Final = re.compile(rf"[{grammar.TOKEN_CHARS}:\[\]]+")
-_PLAIN_PARAM: Final = re.compile(
-    rf";[ \t]*({grammar.TOKEN})(?:[ \t]*=[ \t]*([{grammar.TOKEN_CHARS}:\[\]]+))?"
-)
+_PLAIN_VALUE_SET: Final = grammar.TOKEN_SET + ":[]"
 _QUOTED_PAIR: Final = re.compile(r"\\(.)", re.DOTALL)
 
 
@@ -53,10 +47,12 @@ def quote_string(text: str) -> str:
 
 def parse_params(text: str, start: int = 0) -> Params:
     """Parse ``text[start:]`` as ``*( SEMI generic-param )`` up to the end of the string."""
-    if text.find('"', start) < 0 and _PLAIN_PARAMS.fullmatch(text, start):
-        # checked as a whole: now each parameter in one C call (a value is never empty)
-        found = _PLAIN_PARAM.findall(text, start)
-        return tuple([(name.lower(), value or None) for name, value in found])
+    plain = _plain_params(text, start) if text.find('"', start) < 0 else None
+    return _general_params(text, start) if plain is None else plain
+
+
+def _general_params(text: str, start: int) -> Params:
+    """Any spelling: blanks around ``;`` and ``=``, quoted-string values."""
     params: list[tuple[str, str | None]] = []
     end = len(text)
     pos = start
@@ -71,6 +67,28 @@ def parse_params(text: str, start: int = 0) -> Params:
             value = unquote_string(value)
         params.append((match["pname"].lower(), value))
         pos = match.end()
+    return tuple(params)
+
+
+def _plain_params(text: str, start: int) -> Params | None:
+    """The everyday spelling, ``;name`` or ``;name=value`` with token or host values and no
+    blanks after the first ``;``, read with a split and a strip per parameter (a character
+    set stripped away entirely: every character is in it). None for anything else, which the
+    general reading, `_general_params`, then takes, with the same result for this spelling."""
+    first, *parts = text[start:].split(";")
+    if first.strip(" \t"):
+        return None
+    params: list[tuple[str, str | None]] = []
+    for part in parts:
+        name, equals, value = part.partition("=")
+        if not name or name.strip(grammar.TOKEN_SET):
+            return None
+        if not equals:
+            params.append((name.lower(), None))
+        elif value and not value.strip(_PLAIN_VALUE_SET):
+            params.append((name.lower(), value))
+        else:
+            return None
     return tuple(params)
 
 

@@ -88,6 +88,19 @@ def test_folded_headers_are_unfolded() -> None:
     assert parse_message(data).headers.get("Subject") == "first second third"
 
 
+def test_fields_are_counted_unfolded() -> None:
+    message = OPTIONS + b"Content-Length: 0\r\n\r\n"
+    fields = len(parse_message(message).headers)
+    folded = message
+    for number in range(5):
+        folded = with_header(folded, b"X-%d: a\r\n b\r\n c" % number)
+    limits = Limits(max_header_fields=fields + 5)
+    assert parse_message(folded, limits=limits).headers.get("X-4") == "a b c"
+    unfolded = with_header(folded, b"X-5: a")
+    with pytest.raises(ParseError, match="header fields"):
+        parse_message(unfolded, limits=limits)
+
+
 def test_header_names_and_spacing() -> None:
     data = OPTIONS.replace(b"Call-ID: c1", b"i   :   c1  ") + b"X-Custom : v\r\n\r\n"
     message = parse_message(data)

@@ -164,10 +164,21 @@ def parse_head(head: bytes | bytearray, limits: Limits) -> Head:
         text = text.replace("\r\n", "\n")
         if "\r" in text:
             raise ParseError("Bare CR in the header section")
-    if "\n " in text or "\n\t" in text:
-        text = _FOLDING.sub(" ", text)
+    parsed = _split_head(text, limits)
+    if parsed is None:
+        # a line began with a blank: folding (RFC 3261 7.3.1), undone before reading again
+        parsed = _split_head(_FOLDING.sub(" ", text), limits)
+        assert parsed is not None  # no line begins with a blank any more
+    return parsed
+
+
+def _split_head(text: str, limits: Limits) -> Head | None:
+    """The header section read line by line; None when a line continues the one before
+    (found where a name is looked up, so that unfolded messages pay nothing for it)."""
     lines = text.split("\n")
     if len(lines) > limits.max_header_fields + 1:
+        if "\n " in text or "\n\t" in text:
+            return None  # fields are counted once unfolded
         raise ParseError(f"More than {limits.max_header_fields} header fields")
     if len(text) > limits.max_line_length and max(map(len, lines)) > limits.max_line_length:
         raise ParseError(f"Line longer than {limits.max_line_length} characters")
@@ -177,6 +188,8 @@ def parse_head(head: bytes | bytearray, limits: Limits) -> Head:
         name, colon, value = line.partition(":")
         known = SPELLINGS.get(name)
         if known is None:
+            if name.startswith((" ", "\t")):
+                return None
             known = _field_name(name, colon)
         value = value.strip(" \t")
         fields.append((known[0], value))

@@ -44,7 +44,7 @@ _AUTH_PARAM: Final = re.compile(_AUTH_PARAM_TEXT)
 # The whole list, each parameter matched where the previous one ended and never revisited
 # (atomic, possessive): exactly the left-to-right reading `findall` then does in one call.
 _AUTH_PARAMS: Final = re.compile(rf"(?>{_AUTH_PARAM_TEXT})*+[ \t,]*")
-_TOKEN: Final = re.compile(grammar.TOKEN)
+_TOKEN: Final = grammar.TOKEN_RE
 _KNOWN_PARAMS: Final = "username realm nonce uri response algorithm qop nc cnonce opaque stale"
 _PARAM_KEYS: Final = {
     spelling: name for name in _KNOWN_PARAMS.split() for spelling in (name, name.upper())

@@ -13,8 +13,8 @@ Params = tuple[tuple[str, str | None], ...]
 """``(name, value)`` pairs; the value is ``None`` for a flag such as ``;lr`` or ``;rport``."""
 
 _GENERIC_PARAM: Final = re.compile(grammar.GENERIC_PARAM)
-_PLAIN_VALUE: Final = re.compile(rf"[{grammar.TOKEN_CHARS}:\[\]]+")
 _PLAIN_VALUE_SET: Final = grammar.TOKEN_SET + ":[]"
+"""What a value may hold unquoted: token characters, and those of a host (IPv6 included)."""
 _QUOTED_PAIR: Final = re.compile(r"\\(.)", re.DOTALL)
 
 
@@ -85,11 +85,16 @@ def _plain_params(text: str, start: int) -> Params | None:
             return None
         if not equals:
             params.append((name.lower(), None))
-        elif value and not value.strip(_PLAIN_VALUE_SET):
+        elif _is_plain(value):
             params.append((name.lower(), value))
         else:
             return None
     return tuple(params)
+
+
+def _is_plain(value: str) -> bool:
+    """Non-empty and of `_PLAIN_VALUE_SET` only (stripped of it, nothing is left)."""
+    return bool(value) and not value.strip(_PLAIN_VALUE_SET)
 
 
 def format_params(params: Params) -> str:
@@ -98,5 +103,5 @@ def format_params(params: Params) -> str:
     for name, value in params:
         parts += [";", name]
         if value is not None:
-            parts += ["=", value if _PLAIN_VALUE.fullmatch(value) else quote_string(value)]
+            parts += ["=", value if _is_plain(value) else quote_string(value)]
     return "".join(parts)
